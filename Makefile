@@ -1,0 +1,57 @@
+# Makefile: the pgwire PostgreSQL extension (PGXS), and the entry point
+# that builds lib/ (libpgwire) and tools/ (the pgwire command).
+#
+#   make                 libpgwire, the extension, the pgwire command
+#   make install         the extension into the server (pg_config), plus
+#                        the pgwire command and libpgwire under PREFIX
+#   make installcheck    pg_regress suites (sql/, expected/)
+#   test/run-all         every test (what CI runs; see README.md)
+
+EXTENSION_VERSION = 0.1
+
+MODULE_big = pgwire
+OBJS = pgwire_ext.o
+MODULEDIR = extension
+DATA = control/pgwire.control control/pgwire--$(EXTENSION_VERSION).sql
+PGFILEDESC = "pgwire - PostgreSQL wire protocol codec as SQL functions"
+
+REGRESS = pgwire_decode
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+
+PG_CPPFLAGS = -Ilib/include
+SHLIB_LINK = lib/build/libpgwire.a -ljansson -lcrypto
+EXTRA_CLEAN = build
+
+PREFIX ?= /usr/local
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+all: tools
+
+lib/build/libpgwire.a: FORCE
+	$(MAKE) -C lib
+
+pgwire_ext.o: lib/build/libpgwire.a
+
+tools: lib/build/libpgwire.a
+	$(MAKE) -C tools
+
+install: install-tools
+
+install-tools: tools
+	$(MAKE) -C lib install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+installcheck: | build/regress
+build/regress:
+	mkdir -p $@
+
+clean: clean-sub
+clean-sub:
+	$(MAKE) -C lib clean
+	-$(MAKE) -C tools clean
+
+.PHONY: tools install-tools clean-sub FORCE
+FORCE:

@@ -1,0 +1,113 @@
+/*
+ * pgwire/session.h
+ *    The session tracker: both directions of one connection, decoded with
+ *    the context that only the pair of them supplies.
+ *
+ * Context a single direction cannot know (after Wireshark's per-
+ * conversation state in its pgsql dissector):
+ *   - which 'p' message a frontend sends (PasswordMessage, SASLInitial-
+ *     Response, SASLResponse, GSSResponse), from the last Authentication
+ *     request;
+ *   - that the backend's next byte is a one-byte answer to SSLRequest or
+ *     GSSENCRequest, and that an 'S'/'G' answer turns both directions into
+ *     encrypted bytes;
+ *   - the negotiated protocol version (StartupMessage, then
+ *     NegotiateProtocolVersion), COPY modes (CopyIn/Out/BothResponse until
+ *     CopyDone/CopyFail/ErrorResponse), a replication connection
+ *     (startup parameter "replication").
+ *
+ * pgwire_session is fed in wire order (a proxy sees that order).
+ * pgwire_conversation reconstructs a plausible order from two separately
+ * saved streams, following the protocol's turn-taking, so that saved
+ * captures decode with the same context.
+ *
+ * Source: PostgreSQL docs, "Message Flow" (Start-up, Simple Query,
+ * Extended Query, COPY Operations, SSL/GSSAPI Session Encryption).
+ */
+#ifndef PGWIRE_SESSION_H
+#define PGWIRE_SESSION_H
+
+#include "pgwire/buf.h"
+#include "pgwire/frame.h"
+#include "pgwire/message.h"
+#include "pgwire/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pgwire_session_state
+{
+	uint32_t	requested_version;	/* from StartupMessage; 0 before it */
+	uint32_t	protocol_version;	/* in effect: requested, or lowered by
+									 * NegotiateProtocolVersion */
+	uint8_t		encrypted;		/* 0, 'S' (TLS) or 'G' (GSSAPI) */
+	uint8_t		copy_mode;		/* 0, 'G' copy in, 'H' copy out, 'W' copy both */
+	uint8_t		replication;	/* 0 none, 1 physical ("true"), 2 logical ("database") */
+	uint8_t		authenticated;	/* AuthenticationOk seen */
+	uint8_t		transaction_status; /* last ReadyForQuery status, 0 before */
+	uint8_t		cancel;			/* the connection carried a CancelRequest */
+	pgwire_msg_kind auth_response;	/* what the next 'p' is; INVALID: unknown */
+} pgwire_session_state;
+
+typedef struct pgwire_session pgwire_session;
+
+/* NULL on out-of-memory.  lim and alloc may be NULL (defaults). */
+PGWIRE_EXPORT pgwire_session *pgwire_session_create(const pgwire_limits *lim,
+													const pgwire_allocator *alloc);
+PGWIRE_EXPORT void pgwire_session_free(pgwire_session *s);
+
+/* Bytes that crossed the wire in direction dir (copied). */
+PGWIRE_EXPORT int pgwire_session_feed(pgwire_session *s, pgwire_direction dir,
+									  const void *data, size_t len);
+
+/*
+ * Next message of direction dir, decoded with the session's context; the
+ * state is updated from it.  Returns:
+ *   PGWIRE_OK           *msg filled;
+ *   PGWIRE_INCOMPLETE   feed more bytes of that direction;
+ *   PGWIRE_ERR_ENCRYPTED  that direction is encrypted from here on:
+ *                       msg->frame.raw/raw_len hold every pending byte
+ *                       (consumed), msg->kind is PGWIRE_MSG_INVALID;
+ *   a decode error      the frame was well-framed but its body is not a
+ *                       valid message: msg->frame holds it (consumed),
+ *                       msg->kind is PGWIRE_MSG_INVALID; the next call
+ *                       goes on with the next frame;
+ *   a framing error     (PGWIRE_ERR_LENGTH ...) sticky for that direction:
+ *                       msg->frame.raw/raw_len hold every pending byte.
+ */
+PGWIRE_EXPORT int pgwire_session_next(pgwire_session *s, pgwire_direction dir,
+									  pgwire_msg *msg, pgwire_error *err);
+
+PGWIRE_EXPORT const pgwire_session_state *pgwire_session_state_get(const pgwire_session *s);
+
+/*
+ * Both directions of one connection saved as two streams.  The buffers are
+ * not copied and must outlive the conversation.
+ */
+typedef struct pgwire_conversation pgwire_conversation;
+
+PGWIRE_EXPORT pgwire_conversation *pgwire_conversation_create(const uint8_t *frontend,
+															  size_t frontend_len,
+															  const uint8_t *backend,
+															  size_t backend_len,
+															  const pgwire_limits *lim,
+															  const pgwire_allocator *alloc);
+PGWIRE_EXPORT void pgwire_conversation_free(pgwire_conversation *c);
+
+/*
+ * Next message in conversation order; msg->frame.direction tells whose.
+ * Same results as pgwire_session_next(), plus PGWIRE_DONE when both
+ * streams are used up.  A stream that ends inside a message yields its
+ * remaining bytes with PGWIRE_INCOMPLETE (msg->frame.raw/raw_len) once.
+ */
+PGWIRE_EXPORT int pgwire_conversation_next(pgwire_conversation *c, pgwire_msg *msg,
+										   pgwire_error *err);
+
+PGWIRE_EXPORT const pgwire_session_state *pgwire_conversation_state(const pgwire_conversation *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* PGWIRE_SESSION_H */

@@ -1,0 +1,34 @@
+/*
+ * internal.h
+ *    Declarations shared by libpgwire's source files, not exported.
+ */
+#ifndef PGWIRE_INTERNAL_H
+#define PGWIRE_INTERNAL_H
+
+#include "pgwire/message.h"
+
+/* catalog.c */
+pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
+pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);
+
+/* walk.c: the layout interpreter */
+typedef struct pgwire_walker
+{
+	const uint8_t *raw;			/* first byte of the frame */
+	uint64_t	base;			/* stream offset of raw[0] */
+	pgwire_visit_fn fn;			/* NULL: validate (and store) only */
+	void	   *arg;
+	const uint8_t *stored;		/* decoded union, for LIST counts when visiting */
+	const char *msgname;		/* for error details */
+	pgwire_error *err;
+} pgwire_walker;
+
+/*
+ * Interpret layout over *pp..end, advancing *pp.  store, when not NULL,
+ * receives the fields at their offsets.
+ */
+int			pgwire_walk_fields(pgwire_walker *w, const pgwire_layout *lay,
+							   const uint8_t **pp, const uint8_t *end,
+							   uint8_t *store, int depth, uint32_t index);
+
+#endif							/* PGWIRE_INTERNAL_H */
