@@ -156,6 +156,7 @@ pgwire_decode(const pgwire_frame *f, const pgwire_context *ctx, pgwire_msg *out,
 	w.arg = NULL;
 	w.stored = NULL;
 	w.msgname = def->name;
+	w.present = out->present;
 	w.err = err;
 	p = f->body;
 	end = f->body + f->body_len;

@@ -282,6 +282,8 @@ pgwire_encode(const pgwire_msg *m, pgwire_buf *out, const pgwire_limits *lim,
 	pgwire_msg_begin(&w, out, type, dir, lim);
 	for (unsigned i = 0; i < def->layout.nfields; i++)
 	{
+		if ((def->layout.fields[i].flags & PGWIRE_F_OPTIONAL) && !(m->present & (1u << i)))
+			continue;
 		rc = put_field(&w, &def->layout.fields[i], (const uint8_t *) &m->u, err);
 		if (rc != PGWIRE_OK)
 		{

@@ -20,6 +20,7 @@ typedef struct pgwire_walker
 	void	   *arg;
 	const uint8_t *stored;		/* decoded union, for LIST counts when visiting */
 	const char *msgname;		/* for error details */
+	uint32_t	present;		/* optional top-level fields present */
 	pgwire_error *err;
 } pgwire_walker;
 

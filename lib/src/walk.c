@@ -353,7 +353,12 @@ pgwire_walk_fields(pgwire_walker *w, const pgwire_layout *lay, const uint8_t **p
 {
 	for (unsigned i = 0; i < lay->nfields; i++)
 	{
-		int			rc = walk_field(w, &lay->fields[i], pp, end, store, depth, index);
+		int			rc;
+
+		if ((lay->fields[i].flags & PGWIRE_F_OPTIONAL) && depth == 0 &&
+			!(w->present & (1u << i)))
+			continue;
+		rc = walk_field(w, &lay->fields[i], pp, end, store, depth, index);
 
 		if (rc != 0)
 			return rc;
@@ -400,6 +405,7 @@ pgwire_walk(const pgwire_msg *m, pgwire_visit_fn fn, void *arg)
 	w.arg = arg;
 	w.stored = (const uint8_t *) &m->u;
 	w.msgname = def->name;
+	w.present = m->present;
 	w.err = NULL;
 	p = f->body;
 	return pgwire_walk_fields(&w, &def->layout, &p, f->body + f->body_len, NULL, 0, 0);

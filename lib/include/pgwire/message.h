@@ -170,6 +170,8 @@ typedef struct pgwire_msg
 	pgwire_msg_kind kind;
 	pgwire_frame frame;
 	uint8_t		inferred;		/* kind guessed without the other side */
+	uint32_t	present;		/* PGWIRE_F_OPTIONAL fields present (bit =
+								 * index in the top-level layout) */
 	union
 	{
 		struct
@@ -350,6 +352,14 @@ typedef enum pgwire_wire_type
 /* Field flags. */
 #define PGWIRE_F_FIXED		0x01	/* value must equal .fixed (codes) */
 #define PGWIRE_F_REGRESS	0x02	/* PQtrace regress mode hides it */
+/*
+ * A top-level field that exists only in some contexts (pgoutput's xid
+ * inside streamed transactions, Stream Abort's parallel-apply fields).
+ * pgwire_msg.present has bit i set when field i of the layout is on the
+ * wire; the decoder sets it from context, the JSON reader from the keys
+ * given, and walker and encoder skip absent fields.
+ */
+#define PGWIRE_F_OPTIONAL	0x04
 
 typedef struct pgwire_layout pgwire_layout;
 
