@@ -231,6 +231,26 @@ put_field(pgwire_writer *w, const pgwire_field *f, const uint8_t *src, pgwire_er
 								 v->len < 0 ? 0 : (size_t) v->len);
 				break;
 			}
+		case PGWIRE_T_TUPLE_COLUMN:
+			{
+				const pgwire_tuple_column *tc = at;
+
+				pgwire_put_byte1(w, tc->kind);
+				if (tc->kind == 't' || tc->kind == 'b')
+				{
+					if (tc->value.len < 0)
+						return pgwire_error_set(err, PGWIRE_ERR_RANGE, 0,
+												"column \"%s\" of kind '%c' needs a value",
+												f->name, tc->kind);
+					pgwire_put_value(w, tc->value.ptr ? tc->value.ptr : (const uint8_t *) "",
+									 (size_t) tc->value.len);
+				}
+				else if (tc->kind != 'n' && tc->kind != 'u')
+					return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, 0,
+											"column kind 0x%02x is none of 'n', 'u', 't', 'b'",
+											tc->kind);
+				break;
+			}
 		case PGWIRE_T_GROUP16:
 		case PGWIRE_T_GROUP32:
 		case PGWIRE_T_LIST:

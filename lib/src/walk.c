@@ -303,6 +303,44 @@ walk_field(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 		v.dlen = n;
 		v.len = n;
 	}
+	else if (f->type == PGWIRE_T_TUPLE_COLUMN)
+	{
+		if (avail < 1)
+			return truncated(w, f, p, end, 1);
+		v.ival = p[0];
+		v.len = 1;
+		if (p[0] == 't' || p[0] == 'b')
+		{
+			int32_t		n;
+
+			if (avail < 5)
+				return truncated(w, f, p + 1, end, 4);
+			n = (int32_t) pgwire_get_u32(p + 1);
+			if (n < 0)
+				return pgwire_error_set(w->err, PGWIRE_ERR_BAD_VALUE, OFF(w, p + 1),
+										"length %d of column \"%s\" in %s is negative", n,
+										f->name, w->msgname);
+			if (avail - 5 < (size_t) n)
+				return truncated(w, f, p + 5, end, (size_t) n);
+			v.data = p + 5;
+			v.dlen = (size_t) n;
+			v.len = 5 + (size_t) n;
+		}
+		else if (p[0] == 'n')
+			v.is_null = 1;
+		else if (p[0] != 'u')
+			return pgwire_error_set(w->err, PGWIRE_ERR_BAD_VALUE, OFF(w, p),
+									"column kind 0x%02x in %s is none of 'n', 'u', 't', 'b'",
+									p[0], w->msgname);
+		if (store)
+		{
+			pgwire_tuple_column *tc = (pgwire_tuple_column *) (store + f->offset);
+
+			tc->kind = p[0];
+			tc->value.ptr = v.data;
+			tc->value.len = v.data ? (int32_t) v.dlen : -1;
+		}
+	}
 	else						/* PGWIRE_T_VALUE */
 	{
 		int32_t		n;

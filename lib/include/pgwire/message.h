@@ -346,8 +346,20 @@ typedef enum pgwire_wire_type
 	PGWIRE_T_GROUP32,			/* Int32 count, then count elements */
 	PGWIRE_T_LIST,				/* elements until a 0x00 byte, which ends it */
 	PGWIRE_T_LSN,				/* Int64 WAL position, shown "X/X" */
-	PGWIRE_T_TIMESTAMP			/* Int64 microseconds since 2000-01-01 UTC */
+	PGWIRE_T_TIMESTAMP,			/* Int64 microseconds since 2000-01-01 UTC */
+	PGWIRE_T_TUPLE_COLUMN		/* pgoutput TupleData column: Byte1 kind 'n'
+								 * (NULL), 'u' (unchanged TOAST), or 't'/'b'
+								 * then Int32 n and Byten; stored as
+								 * pgwire_tuple_column; visited with ival =
+								 * kind, is_null for 'n' */
 } pgwire_wire_type;
+
+/* One pgoutput TupleData column (Logical Replication Message Formats). */
+typedef struct pgwire_tuple_column
+{
+	uint8_t		kind;			/* 'n', 'u', 't' or 'b' */
+	pgwire_value value;			/* 't'/'b': the bytes; else ptr NULL, len -1 */
+} pgwire_tuple_column;
 
 /* Field flags. */
 #define PGWIRE_F_FIXED		0x01	/* value must equal .fixed (codes) */
