@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""
+relay.py -- a TCP relay that saves both directions of every connection.
+
+Tests use it to capture real traffic between a real client (libpq, psql)
+and a real server, so that decoders are checked against bytes a real peer
+produced rather than bytes we invented.
+
+    relay.py --listen 127.0.0.1:PORT --upstream HOST:PORT --save DIR [--once]
+
+Every byte is forwarded unchanged both ways.  For the n-th accepted
+connection (n from 1) the bytes the client sent are appended to
+DIR/<n>.frontend and the bytes the server sent to DIR/<n>.backend, in wire
+order per direction.  Each file is flushed as bytes arrive, and both files
+are complete once the connection is closed.  Connections are served
+concurrently (one thread per direction).  With --once the relay exits after
+the first connection has closed in both directions.  "listening" is printed
+on stdout (flushed) once the listening socket accepts connections, so a
+test can wait for that line instead of sleeping.
+"""
+
+import argparse
+import os
+import socket
+import sys
+import threading
+
+
+def parse_addr(text):
+    """'host:port' -> (host, port); the host may be empty for 127.0.0.1."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError("expected HOST:PORT, got %r" % text)
+    return (host or "127.0.0.1", int(port))
+
+
+def pump(src, dst, path):
+    """Copy src to dst until EOF or error, saving every byte to path.
+
+    On EOF the write side of dst is shut down so that a half-close (the
+    client sending Terminate and closing) reaches the other peer as it
+    would without the relay.
+    """
+    with open(path, "wb") as out:
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            out.write(data)
+            out.flush()
+            try:
+                dst.sendall(data)
+            except OSError:
+                break
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def serve(n, client, upstream, save_dir):
+    """Relay one accepted connection until both directions are finished."""
+    base = os.path.join(save_dir, str(n))
+    try:
+        server = socket.create_connection(upstream)
+    except OSError as e:
+        sys.stderr.write("relay: connection %d: upstream %s:%d: %s\n"
+                         % (n, upstream[0], upstream[1], e))
+        # Leave empty files so the test sees the connection happened.
+        open(base + ".frontend", "wb").close()
+        open(base + ".backend", "wb").close()
+        client.close()
+        return
+    for s in (client, server):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    fe = threading.Thread(target=pump,
+                          args=(client, server, base + ".frontend"))
+    be = threading.Thread(target=pump,
+                          args=(server, client, base + ".backend"))
+    fe.start()
+    be.start()
+    fe.join()
+    be.join()
+    client.close()
+    server.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="TCP relay that saves traffic")
+    ap.add_argument("--listen", required=True, type=parse_addr,
+                    help="HOST:PORT to listen on")
+    ap.add_argument("--upstream", required=True, type=parse_addr,
+                    help="HOST:PORT to forward to")
+    ap.add_argument("--save", required=True,
+                    help="directory for <n>.frontend and <n>.backend")
+    ap.add_argument("--once", action="store_true",
+                    help="exit after the first connection closes")
+    args = ap.parse_args()
+
+    os.makedirs(args.save, exist_ok=True)
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(args.listen)
+    lsock.listen(16)
+    print("listening", flush=True)
+
+    n = 0
+    threads = []
+    try:
+        while True:
+            client, _ = lsock.accept()
+            n += 1
+            t = threading.Thread(target=serve,
+                                 args=(n, client, args.upstream, args.save))
+            t.start()
+            if args.once:
+                lsock.close()
+                t.join()
+                return 0
+            threads.append(t)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        lsock.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
