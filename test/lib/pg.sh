@@ -63,9 +63,19 @@ pg_stop() {
 	rm -rf "$dir"
 }
 
-# ok/not ok lines for suites: check NAME COMMAND...
+# ok/not ok lines for suites: check NAME COMMAND...; end with check_done,
+# which exits non-zero if any check failed.
+_checks_failed=0
 check() {
 	local name=$1
 	shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
+	if "$@"; then
+		echo "ok - $name"
+	else
+		echo "not ok - $name"
+		_checks_failed=$((_checks_failed + 1))
+	fi
+}
+check_done() {
+	exit $((_checks_failed > 0))
 }
