@@ -1,0 +1,1058 @@
+/*
+ * pgwire_ext.c
+ *    The pgwire extension: libpgwire's codec as SQL functions over bytea,
+ *    to the wire protocol what contrib/pageinspect is to heap pages.
+ *
+ * This is the only file of the project that includes postgres.h.  It turns
+ * SQL arguments into library calls, library results into jsonb, text and
+ * tuples, and library status codes into one ereport each:
+ *
+ *   malformed or incomplete bytes   22P03 invalid_binary_representation
+ *   bad arguments, bad JSON         22023 invalid_parameter_value
+ *   messages over a wire limit      54000 program_limit_exceeded
+ *   allocation failure              53200 out_of_memory
+ *
+ * The library allocates through a pgwire_allocator that wraps
+ * palloc_extended(..., MCXT_ALLOC_NO_OOM), so it keeps its NULL-on-out-of-
+ * memory contract and never longjmps; everything it allocates lives in the
+ * calling memory context and goes away with it, even after an ERROR.
+ *
+ * Source-compatible with PostgreSQL 13 to 18 (PG_VERSION_NUM guards).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "pgwire/pgwire.h"
+
+PG_MODULE_MAGIC;
+
+/* ---- Allocator -------------------------------------------------------- */
+
+/*
+ * PostgreSQL 15 has no portable repalloc that returns NULL on failure, so
+ * each block carries its size in a MAXALIGNed header and realloc is
+ * allocate + copy + free.
+ */
+#define PGW_HDR MAXALIGN(sizeof(Size))
+
+static void *
+pgw_malloc(size_t size, void *user_data)
+{
+	char	   *p;
+
+	(void) user_data;
+	if (size > MaxAllocHugeSize - PGW_HDR)
+		return NULL;
+	p = palloc_extended(size + PGW_HDR, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (p == NULL)
+		return NULL;
+	*(Size *) p = size;
+	return p + PGW_HDR;
+}
+
+static void
+pgw_free(void *ptr, void *user_data)
+{
+	(void) user_data;
+	if (ptr != NULL)
+		pfree((char *) ptr - PGW_HDR);
+}
+
+static void *
+pgw_realloc(void *ptr, size_t size, void *user_data)
+{
+	void	   *p;
+	Size		old;
+
+	if (ptr == NULL)
+		return pgw_malloc(size, user_data);
+	old = *(Size *) ((char *) ptr - PGW_HDR);
+	p = pgw_malloc(size, user_data);
+	if (p == NULL)
+		return NULL;			/* the old block stays valid, as realloc's */
+	memcpy(p, ptr, Min(old, size));
+	pgw_free(ptr, user_data);
+	return p;
+}
+
+static const pgwire_allocator pgw_allocator = {
+	NULL, pgw_malloc, pgw_realloc, pgw_free
+};
+
+/* ---- Status to ereport ------------------------------------------------ */
+
+static void
+pgw_oom(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("out of memory"),
+			 errdetail("The protocol codec could not allocate memory.")));
+}
+
+/* The library's detail ("the 5 bytes end ...") as the start of a sentence. */
+static char *
+pgw_sentence(const pgwire_error *err, int rc)
+{
+	char	   *s;
+
+	s = pstrdup(err && err->detail[0] ? err->detail : pgwire_strerror(rc));
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] += 'A' - 'a';
+	return s;
+}
+
+/*
+ * Report a failed decode (what = "protocol message") or encode.  Never
+ * returns.
+ */
+static void
+pgw_report(int rc, const pgwire_error *err, bool encoding)
+{
+	int			code;
+	const char *msg;
+	unsigned long long offset = err ? (unsigned long long) err->offset : 0;
+
+	if (rc == PGWIRE_ERR_NOMEM)
+		pgw_oom();
+	if (encoding)
+	{
+		switch (rc)
+		{
+			case PGWIRE_ERR_RANGE:
+			case PGWIRE_ERR_LENGTH:
+				code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+				msg = "protocol message does not fit its wire format";
+				break;
+			default:
+				code = ERRCODE_INVALID_PARAMETER_VALUE;
+				msg = "invalid message description";
+				break;
+		}
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("%s", msg),
+				 errdetail("%s at byte offset %llu of the input.",
+						   pgw_sentence(err, rc), offset)));
+	}
+	switch (rc)
+	{
+		case PGWIRE_INCOMPLETE:
+			msg = "incomplete protocol message";
+			break;
+		case PGWIRE_ERR_EXTRA_DATA:
+			msg = "trailing bytes after protocol message";
+			break;
+		case PGWIRE_ERR_ENCRYPTED:
+			msg = "encrypted protocol stream";
+			break;
+		case PGWIRE_ERR_ARGUMENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid argument"),
+					 errdetail("%s.", pgw_sentence(err, rc))));
+			break;
+		default:
+			msg = "invalid protocol message";
+			break;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("%s", msg),
+			 errdetail("%s at byte offset %llu.", pgw_sentence(err, rc), offset)));
+}
+
+/* ---- Arguments -------------------------------------------------------- */
+
+static pgwire_direction
+pgw_direction(text *t)
+{
+	char	   *s = text_to_cstring(t);
+
+	if (strcmp(s, "frontend") == 0)
+		return PGWIRE_FRONTEND;
+	if (strcmp(s, "backend") == 0)
+		return PGWIRE_BACKEND;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid direction \"%s\"", s),
+			 errdetail("The direction must be \"frontend\" or \"backend\".")));
+	return PGWIRE_BACKEND;		/* keep the compiler quiet */
+}
+
+static const char *
+pgw_direction_name(pgwire_direction dir)
+{
+	return dir == PGWIRE_FRONTEND ? "frontend" : "backend";
+}
+
+/* ---- Results ---------------------------------------------------------- */
+
+static bytea *
+pgw_buf_to_bytea(const pgwire_buf *b)
+{
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + b->len);
+
+	SET_VARSIZE(result, VARHDRSZ + b->len);
+	if (b->len > 0)
+		memcpy(VARDATA(result), b->data, b->len);
+	return result;
+}
+
+/* Text from library output, checked against the database encoding. */
+static text *
+pgw_text(const char *s, size_t len)
+{
+	pg_verifymbstr(s, (int) len, false);
+	return cstring_to_text_with_len(s, (int) len);
+}
+
+/* A decoded message as jsonb, through the library's lossless JSON. */
+static Datum
+pgw_message_jsonb(const pgwire_msg *m)
+{
+	pgwire_buf	b;
+	int			rc;
+
+	pgwire_buf_init(&b, &pgw_allocator);
+	pgwire_json_write(m, &b, 0);
+	rc = pgwire_buf_append(&b, "", 1);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, NULL, false);
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) b.data));
+}
+
+static Datum
+pgw_type_datum(const pgwire_frame *f, bool *isnull)
+{
+	char		c[2];
+
+	*isnull = f->kind == PGWIRE_FRAME_UNTYPED;
+	if (*isnull)
+		return (Datum) 0;
+	c[0] = (char) f->type;
+	c[1] = '\0';
+	/* a type byte outside ASCII is not text in every encoding */
+	if (f->type < 0x20 || f->type > 0x7e)
+		return CStringGetTextDatum(psprintf("\\x%02x", f->type));
+	return CStringGetTextDatum(c);
+}
+
+/*
+ * Start a materialized set-returning function (pageinspect style).  On 16+
+ * this is InitMaterializedSRF, on 15 the same function under its first
+ * name, on 13 and 14 the code those functions replaced.
+ */
+static ReturnSetInfo *
+pgw_init_srf(FunctionCallInfo fcinfo, bool scalar)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+#if PG_VERSION_NUM >= 160000
+	InitMaterializedSRF(fcinfo, scalar ? MAT_SRF_USE_EXPECTED_DESC : 0);
+#elif PG_VERSION_NUM >= 150000
+	SetSingleFuncCall(fcinfo, scalar ? SRF_SINGLE_USE_EXPECTED : 0);
+#else
+	{
+		TupleDesc	tupdesc;
+		MemoryContext old;
+
+		if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+			!(rsinfo->allowedModes & SFRM_Materialize) ||
+			(scalar && rsinfo->expectedDesc == NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("materialize mode required, but it is not allowed in this context")));
+		old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+		if (scalar)
+			tupdesc = CreateTupleDescCopy(rsinfo->expectedDesc);
+		else if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		rsinfo->returnMode = SFRM_Materialize;
+		rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+		rsinfo->setDesc = tupdesc;
+		MemoryContextSwitchTo(old);
+	}
+#endif
+	return rsinfo;
+}
+
+/* ---- Framing ---------------------------------------------------------- */
+
+/*
+ * The phase to start a stream in.  The library's defaults expect whole
+ * connections (a frontend stream opening with a startup packet, a backend
+ * stream with R/E/v or an SSL answer); SQL users also pass slices cut from
+ * the middle of a session or built with the constructors, so:
+ *   frontend: a first byte other than 0 is a typed message (no startup
+ *     packet is that long);
+ *   backend: a first 'S'/'N'/'G' followed by a 0 byte is a typed message
+ *     (ParameterStatus, NoticeResponse, CopyInResponse: the high byte of
+ *     its length word), since after a one-byte SSL/GSS answer comes a
+ *     type byte, and no type byte is 0.
+ */
+static pgwire_phase
+pgw_start_phase(const uint8 *data, size_t len, pgwire_direction dir)
+{
+	if (len == 0)
+		return PGWIRE_PHASE_AUTO;
+	if (dir == PGWIRE_FRONTEND)
+		return data[0] != 0 ? PGWIRE_PHASE_TYPED : PGWIRE_PHASE_STARTUP;
+	if (len >= 2 && data[1] == 0)
+		return PGWIRE_PHASE_TYPED;
+	return PGWIRE_PHASE_AUTO;
+}
+
+/* Exactly one message in data[0..len); ERROR otherwise. */
+static void
+pgw_decode_one(const uint8 *data, size_t len, pgwire_direction dir, pgwire_msg *out)
+{
+	pgwire_frame f;
+	pgwire_error err;
+	int			rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = pgwire_frame_parse(data, len, dir, pgw_start_phase(data, len, dir),
+							NULL, 0, &f, &err);
+	if (rc == PGWIRE_INCOMPLETE)
+		pgwire_error_set(&err, rc, len, "the data ends inside a message after %zu bytes", len);
+	else if (rc == PGWIRE_OK && f.raw_len != len)
+		rc = pgwire_error_set(&err, PGWIRE_ERR_EXTRA_DATA, f.raw_len,
+							  "%zu bytes follow the %zu-byte message",
+							  len - f.raw_len, f.raw_len);
+	else if (rc == PGWIRE_OK)
+		rc = pgwire_decode(&f, NULL, out, &err);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, &err, false);
+}
+
+typedef void (*pgw_message_fn) (const pgwire_msg *m, int seq, void *arg);
+
+/*
+ * Call fn for every message of a stream, in order.  A malformed message,
+ * an incomplete tail or encrypted bytes raise an ERROR (after the rows
+ * already produced, which the ERROR discards).
+ */
+static void
+pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
+				 pgw_message_fn fn, void *arg)
+{
+	pgwire_reader *r;
+	pgwire_frame f;
+	pgwire_msg	m;
+	pgwire_error err;
+	int			rc;
+	int			seq;
+
+	r = pgwire_reader_create(dir, NULL, &pgw_allocator);
+	if (r == NULL)
+		pgw_oom();
+	pgwire_reader_set_phase(r, pgw_start_phase(data, len, dir));
+	rc = pgwire_reader_feed(r, data, len);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, NULL, false);
+	for (seq = 1;; seq++)
+	{
+		memset(&err, 0, sizeof(err));
+		rc = pgwire_reader_next(r, &f, &err);
+		if (rc == PGWIRE_INCOMPLETE)
+		{
+			size_t		pending = pgwire_reader_pending(r);
+
+			if (pending == 0)
+				break;
+			pgwire_error_set(&err, rc, pgwire_reader_offset(r),
+							 "the data ends inside a message: %zu bytes are left over",
+							 pending);
+		}
+		if (rc == PGWIRE_OK)
+			rc = pgwire_decode(&f, NULL, &m, &err);
+		if (rc != PGWIRE_OK)
+			pgw_report(rc, &err, false);
+		fn(&m, seq, arg);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pgwire_reader_free(r);
+}
+
+/* ---- pgwire_decode ---------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(pgwire_decode_sql);
+
+Datum
+pgwire_decode_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	pgwire_direction dir = pgw_direction(PG_GETARG_TEXT_PP(1));
+	pgwire_msg	m;
+
+	pgw_decode_one((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data), dir, &m);
+	PG_RETURN_DATUM(pgw_message_jsonb(&m));
+}
+
+/* ---- pgwire_messages -------------------------------------------------- */
+
+typedef struct pgw_rows
+{
+	ReturnSetInfo *rsinfo;
+	pgwire_direction dir;
+	bool		regress;		/* pgwire_trace */
+} pgw_rows;
+
+static void
+pgw_message_row(const pgwire_msg *m, int seq, void *arg)
+{
+	pgw_rows   *rows = (pgw_rows *) arg;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+
+	values[0] = Int32GetDatum(seq);
+	values[1] = Int64GetDatum((int64) m->frame.offset);
+	values[2] = pgw_type_datum(&m->frame, &nulls[2]);
+	values[3] = CStringGetTextDatum(pgwire_msg_name(m->kind));
+	values[4] = Int32GetDatum((int32) m->frame.length);
+	nulls[4] = m->frame.kind == PGWIRE_FRAME_BYTE;
+	values[5] = pgw_message_jsonb(m);
+	tuplestore_putvalues(rows->rsinfo->setResult, rows->rsinfo->setDesc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_messages_sql);
+
+Datum
+pgwire_messages_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	pgw_rows	rows;
+
+	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
+	rows.rsinfo = pgw_init_srf(fcinfo, false);
+	rows.regress = false;
+	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+					 rows.dir, pgw_message_row, &rows);
+	return (Datum) 0;
+}
+
+/* ---- pgwire_conversation ---------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(pgwire_conversation_sql);
+
+Datum
+pgwire_conversation_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *fe = PG_GETARG_BYTEA_PP(0);
+	bytea	   *be = PG_GETARG_BYTEA_PP(1);
+	ReturnSetInfo *rsinfo = pgw_init_srf(fcinfo, false);
+	pgwire_conversation *c;
+	pgwire_msg	m;
+	pgwire_error err;
+	int			rc;
+	int			seq;
+
+	c = pgwire_conversation_create((const uint8 *) VARDATA_ANY(fe), VARSIZE_ANY_EXHDR(fe),
+								   (const uint8 *) VARDATA_ANY(be), VARSIZE_ANY_EXHDR(be),
+								   NULL, &pgw_allocator);
+	if (c == NULL)
+		pgw_oom();
+	for (seq = 1;; seq++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		memset(&err, 0, sizeof(err));
+		memset(&m, 0, sizeof(m));
+		rc = pgwire_conversation_next(c, &m, &err);
+		if (rc == PGWIRE_DONE)
+			break;
+		if (rc == PGWIRE_INCOMPLETE)
+			pgwire_error_set(&err, rc, m.frame.offset,
+							 "the %s stream ends inside a message: %zu bytes are left over",
+							 pgw_direction_name(m.frame.direction), m.frame.raw_len);
+		else if (rc != PGWIRE_OK && err.detail[0] != '\0')
+		{
+			/* say which stream the offset counts in */
+			char		detail[PGWIRE_DETAIL_MAX];
+
+			snprintf(detail, sizeof(detail), "%s", err.detail);
+			snprintf(err.detail, sizeof(err.detail), "%s stream: %s",
+					 pgw_direction_name(m.frame.direction), detail);
+		}
+		if (rc != PGWIRE_OK)
+			pgw_report(rc, &err, false);
+
+		values[0] = Int32GetDatum(seq);
+		values[1] = CStringGetTextDatum(pgw_direction_name(m.frame.direction));
+		values[2] = Int64GetDatum((int64) m.frame.offset);
+		values[3] = pgw_type_datum(&m.frame, &nulls[3]);
+		values[4] = CStringGetTextDatum(pgwire_msg_name(m.kind));
+		values[5] = Int32GetDatum((int32) m.frame.length);
+		nulls[5] = m.frame.kind == PGWIRE_FRAME_BYTE;
+		values[6] = pgw_message_jsonb(&m);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pgwire_conversation_free(c);
+	return (Datum) 0;
+}
+
+/* ---- pgwire_encode ---------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(pgwire_encode_sql);
+
+Datum
+pgwire_encode_sql(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
+	char	   *json;
+	pgwire_buf	b;
+	pgwire_error err;
+	int			rc;
+
+	json = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	pgwire_buf_init(&b, &pgw_allocator);
+	memset(&err, 0, sizeof(err));
+	rc = pgwire_json_encode(json, strlen(json), &b, &err);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, &err, true);
+	PG_RETURN_BYTEA_P(pgw_buf_to_bytea(&b));
+}
+
+/* ---- pgwire_trace ----------------------------------------------------- */
+
+static void
+pgw_trace_row(const pgwire_msg *m, int seq, void *arg)
+{
+	pgw_rows   *rows = (pgw_rows *) arg;
+	pgwire_buf	b;
+	unsigned	flags = PGWIRE_TRACE_SUPPRESS_TIMESTAMPS;
+	Datum		value;
+	bool		isnull = false;
+	int			rc;
+
+	(void) seq;
+	if (rows->regress)
+		flags |= PGWIRE_TRACE_REGRESS_MODE;
+	pgwire_buf_init(&b, &pgw_allocator);
+	rc = pgwire_trace_write(m, &b, flags, 0);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, NULL, false);
+	/* one row per message: drop the final newline libpq writes */
+	if (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.len--;
+	value = PointerGetDatum(pgw_text((const char *) b.data, b.len));
+	tuplestore_putvalues(rows->rsinfo->setResult, rows->rsinfo->setDesc, &value, &isnull);
+	pgwire_buf_free(&b);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_trace_sql);
+
+Datum
+pgwire_trace_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	pgw_rows	rows;
+
+	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
+	rows.regress = PG_GETARG_BOOL(2);
+	rows.rsinfo = pgw_init_srf(fcinfo, true);
+	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+					 rows.dir, pgw_trace_row, &rows);
+	return (Datum) 0;
+}
+
+/* ---- pgwire_explain --------------------------------------------------- */
+
+/*
+ * The byte map callback runs inside the library, so it must not ereport:
+ * it only copies each row into memory taken with the NO_OOM allocator and
+ * reports failure by its return value.  The rows become tuples afterwards.
+ */
+typedef struct pgw_map_row
+{
+	uint64		offset;
+	size_t		length;
+	char	   *path;
+	char	   *value;
+	uint8	   *raw;
+} pgw_map_row;
+
+typedef struct pgw_map
+{
+	pgw_map_row *rows;
+	size_t		n;
+	size_t		cap;
+} pgw_map;
+
+static char *
+pgw_copy(const void *p, size_t len)
+{
+	char	   *s = pgw_malloc(len + 1, NULL);
+
+	if (s != NULL)
+	{
+		if (len > 0)
+			memcpy(s, p, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+static int
+pgw_map_collect(void *arg, const pgwire_explain_row *row)
+{
+	pgw_map    *map = (pgw_map *) arg;
+	pgw_map_row *r;
+
+	if (map->n == map->cap)
+	{
+		size_t		cap = map->cap ? map->cap * 2 : 32;
+		void	   *p = pgw_realloc(map->rows, cap * sizeof(pgw_map_row), NULL);
+
+		if (p == NULL)
+			return PGWIRE_ERR_NOMEM;
+		map->rows = p;
+		map->cap = cap;
+	}
+	r = &map->rows[map->n];
+	r->offset = row->offset;
+	r->length = row->length;
+	r->path = pgw_copy(row->path ? row->path : "", row->path ? strlen(row->path) : 0);
+	r->value = pgw_copy(row->value ? row->value : "", row->value ? strlen(row->value) : 0);
+	r->raw = (uint8 *) pgw_copy(row->raw, row->raw ? row->length : 0);
+	if (r->path == NULL || r->value == NULL || r->raw == NULL)
+		return PGWIRE_ERR_NOMEM;
+	map->n++;
+	return 0;
+}
+
+static void
+pgw_explain_rows(const pgwire_msg *m, int seq, void *arg)
+{
+	pgw_rows   *rows = (pgw_rows *) arg;
+	pgw_map		map = {0};
+	int			rc;
+
+	rc = pgwire_explain(m, pgw_map_collect, &map);
+	if (rc != 0)
+		pgw_report(rc == PGWIRE_ERR_NOMEM ? rc : PGWIRE_ERR_NOMEM, NULL, false);
+	for (size_t i = 0; i < map.n; i++)
+	{
+		pgw_map_row *r = &map.rows[i];
+		Datum		values[6];
+		bool		nulls[6] = {0};
+		bytea	   *raw = (bytea *) palloc(VARHDRSZ + r->length);
+
+		SET_VARSIZE(raw, VARHDRSZ + r->length);
+		memcpy(VARDATA(raw), r->raw, r->length);
+		values[0] = Int32GetDatum(seq);
+		values[1] = Int64GetDatum((int64) r->offset);
+		values[2] = Int32GetDatum((int32) r->length);
+		values[3] = PointerGetDatum(pgw_text(r->path, strlen(r->path)));
+		values[4] = PointerGetDatum(raw);
+		values[5] = PointerGetDatum(pgw_text(r->value, strlen(r->value)));
+		tuplestore_putvalues(rows->rsinfo->setResult, rows->rsinfo->setDesc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(pgwire_explain_sql);
+
+Datum
+pgwire_explain_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	pgw_rows	rows;
+
+	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
+	rows.regress = false;
+	rows.rsinfo = pgw_init_srf(fcinfo, false);
+	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+					 rows.dir, pgw_explain_rows, &rows);
+	return (Datum) 0;
+}
+
+/* ---- Constructors ----------------------------------------------------- */
+
+/*
+ * Constructors write messages with the pgwire_writer API (encode.h), as a
+ * server or libpq would, so they do not depend on the JSON schema.  Each
+ * returns the message's bytes.
+ */
+typedef struct pgw_msg
+{
+	pgwire_buf	buf;
+	pgwire_writer w;
+} pgw_msg;
+
+static pgwire_writer *
+pgw_begin(pgw_msg *pm, uint8 type, pgwire_direction dir)
+{
+	pgwire_buf_init(&pm->buf, &pgw_allocator);
+	pgwire_msg_begin(&pm->w, &pm->buf, type, dir, NULL);
+	return &pm->w;
+}
+
+static bytea *
+pgw_end(pgw_msg *pm)
+{
+	pgwire_error err;
+	int			rc = pgwire_msg_end(&pm->w);
+
+	if (rc == PGWIRE_ERR_NOMEM)
+		pgw_oom();
+	if (rc != PGWIRE_OK)
+	{
+		pgwire_error_set(&err, rc, 0, "%s", pgwire_strerror(rc));
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("protocol message does not fit its wire format"),
+				 errdetail("%s.", pgw_sentence(&err, rc))));
+	}
+	return pgw_buf_to_bytea(&pm->buf);
+}
+
+static void
+pgw_put_text(pgwire_writer *w, text *t)
+{
+	pgwire_put_string(w, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* A one-dimensional array's elements; multi-dimensional arrays are refused. */
+static int
+pgw_array(ArrayType *a, Oid elemtype, Datum **elems, bool **nulls, bool nulls_ok,
+		  const char *argname)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			n;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(a, elemtype, typlen, typbyval, typalign, elems, nulls, &n);
+	if (!nulls_ok)
+		for (int i = 0; i < n; i++)
+			if ((*nulls)[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("%s must not contain nulls", argname)));
+	return n;
+}
+
+/* Int32 length and bytes per element; NULL elements are SQL NULL (-1). */
+static void
+pgw_put_values(pgwire_writer *w, ArrayType *a, const char *argname)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n = pgw_array(a, TEXTOID, &elems, &nulls, true, argname);
+
+	pgwire_put_count16(w, (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t = nulls[i] ? NULL : DatumGetTextPP(elems[i]);
+
+		if (t == NULL)
+			pgwire_put_value(w, NULL, 0);
+		else
+			pgwire_put_value(w, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+}
+
+static char
+pgw_char_arg(char c, const char *allowed, const char *argname)
+{
+	if (c == '\0' || strchr(allowed, c) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%c\"", argname, c ? c : ' '),
+				 errdetail("The %s must be one of \"%s\".", argname, allowed)));
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(pgwire_query_sql);
+
+Datum
+pgwire_query_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'Q', PGWIRE_FRONTEND);
+
+	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_parse_sql);
+
+Datum
+pgwire_parse_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'P', PGWIRE_FRONTEND);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
+	pgw_put_text(w, PG_GETARG_TEXT_PP(1));
+	n = pgw_array(PG_GETARG_ARRAYTYPE_P(2), OIDOID, &elems, &nulls, false,
+				  "parameter_types");
+	pgwire_put_count16(w, (size_t) n);
+	for (int i = 0; i < n; i++)
+		pgwire_put_int32(w, (int32) DatumGetObjectId(elems[i]));
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_bind_sql);
+
+Datum
+pgwire_bind_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'B', PGWIRE_FRONTEND);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
+	pgw_put_text(w, PG_GETARG_TEXT_PP(1));
+	/* no parameter format codes: every parameter is in text format */
+	pgwire_put_count16(w, 0);
+	pgw_put_values(w, PG_GETARG_ARRAYTYPE_P(2), "parameters");
+	n = pgw_array(PG_GETARG_ARRAYTYPE_P(3), INT4OID, &elems, &nulls, false,
+				  "result_formats");
+	pgwire_put_count16(w, (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		int32		f = DatumGetInt32(elems[i]);
+
+		if (f != 0 && f != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid result format %d", f),
+					 errdetail("A format code must be 0 (text) or 1 (binary).")));
+		pgwire_put_int16(w, (int16) f);
+	}
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_describe_sql);
+
+Datum
+pgwire_describe_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	char		target = pgw_char_arg(PG_GETARG_CHAR(0), "SP", "target");
+	pgwire_writer *w = pgw_begin(&pm, 'D', PGWIRE_FRONTEND);
+
+	pgwire_put_byte1(w, (uint8) target);
+	pgw_put_text(w, PG_GETARG_TEXT_PP(1));
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_execute_sql);
+
+Datum
+pgwire_execute_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'E', PGWIRE_FRONTEND);
+
+	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
+	pgwire_put_int32(w, PG_GETARG_INT32(1));
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+/* Messages without a body: Sync, Flush, Terminate. */
+static Datum
+pgw_empty(uint8 type, pgwire_direction dir)
+{
+	pgw_msg		pm;
+
+	pgw_begin(&pm, type, dir);
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_sync_sql);
+
+Datum
+pgwire_sync_sql(PG_FUNCTION_ARGS)
+{
+	return pgw_empty('S', PGWIRE_FRONTEND);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_flush_sql);
+
+Datum
+pgwire_flush_sql(PG_FUNCTION_ARGS)
+{
+	return pgw_empty('H', PGWIRE_FRONTEND);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_terminate_sql);
+
+Datum
+pgwire_terminate_sql(PG_FUNCTION_ARGS)
+{
+	return pgw_empty('X', PGWIRE_FRONTEND);
+}
+
+/* "3.0" -> 3 << 16 | 0 */
+static int32
+pgw_version(text *t)
+{
+	char	   *s = text_to_cstring(t);
+	unsigned	major,
+				minor;
+	char		extra;
+
+	if (sscanf(s, "%u.%u%c", &major, &minor, &extra) != 2 ||
+		major > 65535 || minor > 65535)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid protocol version \"%s\"", s),
+				 errdetail("A protocol version is written major.minor, as in \"3.0\".")));
+	return (int32) ((major << 16) | minor);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_startup_message_sql);
+
+Datum
+pgwire_startup_message_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int32		version = pgw_version(PG_GETARG_TEXT_PP(1));
+
+	n = pgw_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, &elems, &nulls, false, "parameters");
+	if (n % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameters must hold name/value pairs"),
+				 errdetail("The array has %d elements, an odd number.", n)));
+	w = pgw_begin(&pm, 0, PGWIRE_FRONTEND);
+	pgwire_put_int32(w, version);
+	for (int i = 0; i < n; i++)
+		pgw_put_text(w, DatumGetTextPP(elems[i]));
+	pgwire_put_byte1(w, 0);
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_row_description_sql);
+
+Datum
+pgwire_row_description_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w;
+	Datum	   *names;
+	Datum	   *types;
+	bool	   *nulls;
+	int			n,
+				ntypes;
+
+	n = pgw_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, &names, &nulls, false, "names");
+	ntypes = pgw_array(PG_GETARG_ARRAYTYPE_P(1), OIDOID, &types, &nulls, false, "type_oids");
+	if (n != ntypes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("names and type_oids must have the same length"),
+				 errdetail("There are %d names and %d type OIDs.", n, ntypes)));
+	w = pgw_begin(&pm, 'T', PGWIRE_BACKEND);
+	pgwire_put_count16(w, (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		Oid			type = DatumGetObjectId(types[i]);
+
+		pgw_put_text(w, DatumGetTextPP(names[i]));
+		pgwire_put_int32(w, 0);	/* not a table column */
+		pgwire_put_int16(w, 0);
+		pgwire_put_int32(w, (int32) type);
+		/* what the server sends: pg_type.typlen, typmod -1, text format */
+		pgwire_put_int16(w, get_typlen(type));
+		pgwire_put_int32(w, -1);
+		pgwire_put_int16(w, 0);
+	}
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_data_row_sql);
+
+Datum
+pgwire_data_row_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'D', PGWIRE_BACKEND);
+
+	pgw_put_values(w, PG_GETARG_ARRAYTYPE_P(0), "values");
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_command_complete_sql);
+
+Datum
+pgwire_command_complete_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, 'C', PGWIRE_BACKEND);
+
+	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+/*
+ * ErrorResponse as the server sends it: S and V severity, C, M, then the
+ * optional D and H.  Not STRICT because of the optional fields; NULL in a
+ * required argument gives NULL, as STRICT would.
+ */
+PG_FUNCTION_INFO_V1(pgwire_error_response_sql);
+
+Datum
+pgwire_error_response_sql(PG_FUNCTION_ARGS)
+{
+	static const char codes[] = "SVCMDH";
+	static const int args[] = {0, 0, 1, 2, 3, 4};
+	pgw_msg		pm;
+	pgwire_writer *w;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	w = pgw_begin(&pm, 'E', PGWIRE_BACKEND);
+	for (int i = 0; i < 6; i++)
+	{
+		if (PG_NARGS() <= args[i] || PG_ARGISNULL(args[i]))
+			continue;
+		pgwire_put_byte1(w, (uint8) codes[i]);
+		pgw_put_text(w, PG_GETARG_TEXT_PP(args[i]));
+	}
+	pgwire_put_byte1(w, 0);
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+PG_FUNCTION_INFO_V1(pgwire_ready_for_query_sql);
+
+Datum
+pgwire_ready_for_query_sql(PG_FUNCTION_ARGS)
+{
+	pgw_msg		pm;
+	char		status = pgw_char_arg(PG_GETARG_CHAR(0), "ITE", "status");
+	pgwire_writer *w = pgw_begin(&pm, 'Z', PGWIRE_BACKEND);
+
+	pgwire_put_byte1(w, (uint8) status);
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
