@@ -1,0 +1,783 @@
+/*
+ * json_in.c
+ *    The JSON-driven encoder: JSON objects in the schema json_out.c writes
+ *    (README.md, "JSON schema") back to wire bytes.
+ *
+ * Parsing is jansson's; the bytes are written by walking the catalogue
+ * layout of the named message with the pgwire_writer API, so this file
+ * knows no message by heart.  It is strict on purpose: every key must be
+ * known, every layout field given, and every value of the right type and
+ * range, because a key that were silently dropped would make the encoded
+ * bytes differ from what the user meant.  Derived keys ("length", fixed
+ * codes such as Authentication "code", "type") may be left out and are
+ * checked when given.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "pgwire/encode.h"
+#include "pgwire/render.h"
+#include "wire.h"
+
+#define PG_EPOCH_UNIX_SECONDS INT64_C(946684800)
+
+/* State of one pgwire_json_encode() call. */
+typedef struct json_in
+{
+	pgwire_buf *out;
+	pgwire_error *err;
+	size_t		index;			/* which message of the input, from 0 */
+	char		path[128];		/* key path of the value being read */
+	size_t		plen;
+} json_in;
+
+/* Bytes given as a JSON string or as {"hex":...}, checked, not yet written. */
+typedef struct json_bytes
+{
+	const char *ptr;
+	size_t		len;			/* decoded length */
+	uint8_t		hex;			/* ptr holds 2 * len hex digits */
+	uint8_t		has_nul;
+} json_bytes;
+
+static const char *const header_keys[] = {
+	"direction", "type", "message", "length", "offset", "inferred", NULL
+};
+
+static const char *const raw_keys[] = {"direction", "offset", "raw", "error", NULL};
+
+/*
+ * Record an error as "message N: <path>: <what>" and return status.
+ */
+static int
+fail(json_in *j, int status, const char *fmt,...)
+{
+	char		what[PGWIRE_DETAIL_MAX];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (j->plen > 0)
+		return pgwire_error_set(j->err, status, 0, "message %zu: %s: %s", j->index,
+								j->path, what);
+	return pgwire_error_set(j->err, status, 0, "message %zu: %s", j->index, what);
+}
+
+/* Extend the key path; returns the mark to restore with path_pop(). */
+static size_t
+path_push_key(json_in *j, const char *key)
+{
+	size_t		mark = j->plen;
+	int			n = snprintf(j->path + mark, sizeof(j->path) - mark, "%s\"%s\"",
+							 mark > 0 ? "." : "", key);
+
+	j->plen = n < 0 ? mark : mark + (size_t) n;
+	if (j->plen >= sizeof(j->path))
+		j->plen = sizeof(j->path) - 1;
+	return mark;
+}
+
+static size_t
+path_push_index(json_in *j, size_t i)
+{
+	size_t		mark = j->plen;
+	int			n = snprintf(j->path + mark, sizeof(j->path) - mark, "[%zu]", i);
+
+	j->plen = n < 0 ? mark : mark + (size_t) n;
+	if (j->plen >= sizeof(j->path))
+		j->plen = sizeof(j->path) - 1;
+	return mark;
+}
+
+static void
+path_pop(json_in *j, size_t mark)
+{
+	j->plen = mark;
+	j->path[mark] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Read bytes from a JSON string or {"hex":"..."} into *out (nothing is
+ * written yet).  null_ok: what to say is expected, for the error text.
+ */
+static int
+get_bytes(json_in *j, json_t *v, const char *expected, json_bytes *out)
+{
+	json_t	   *h;
+
+	memset(out, 0, sizeof(*out));
+	if (json_is_string(v))
+	{
+		out->ptr = json_string_value(v);
+		out->len = json_string_length(v);
+		out->has_nul = out->len > 0 && memchr(out->ptr, 0, out->len) != NULL;
+		return PGWIRE_OK;
+	}
+	if (!json_is_object(v) || json_object_size(v) != 1 ||
+		!json_is_string(h = json_object_get(v, "hex")))
+		return fail(j, PGWIRE_ERR_JSON, "expected %s", expected);
+	out->ptr = json_string_value(h);
+	out->len = json_string_length(h);
+	out->hex = 1;
+	if (out->len % 2 != 0)
+		return fail(j, PGWIRE_ERR_JSON, "\"hex\" has an odd number of digits");
+	for (size_t i = 0; i < out->len; i += 2)
+	{
+		int			hi = hexval(out->ptr[i]),
+					lo = hexval(out->ptr[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return fail(j, PGWIRE_ERR_JSON, "\"hex\" has a non-hex character at %zu", i);
+		if (hi == 0 && lo == 0)
+			out->has_nul = 1;
+	}
+	out->len /= 2;
+	return PGWIRE_OK;
+}
+
+/* Append the bytes; hex is decoded straight into the buffer. */
+static void
+put_json_bytes(pgwire_writer *w, const json_bytes *src)
+{
+	pgwire_buf *b = w->buf;
+
+	if (!src->hex)
+	{
+		pgwire_put_bytes(w, src->ptr, src->len);
+		return;
+	}
+	if (pgwire_buf_reserve(b, src->len) != PGWIRE_OK)
+		return;
+	for (size_t i = 0; i < src->len; i++)
+		b->data[b->len + i] = (uint8_t) (hexval(src->ptr[2 * i]) << 4 |
+										 hexval(src->ptr[2 * i + 1]));
+	b->len += src->len;
+}
+
+static int
+get_int(json_in *j, json_t *v, int64_t min, int64_t max, const char *what, int64_t *out)
+{
+	json_int_t	x;
+
+	if (!json_is_integer(v))
+		return fail(j, PGWIRE_ERR_JSON, "expected an integer (%s)", what);
+	x = json_integer_value(v);
+	if (x < min || x > max)
+		return fail(j, PGWIRE_ERR_RANGE, "%lld is out of range for %s", (long long) x, what);
+	*out = x;
+	return PGWIRE_OK;
+}
+
+/* Byte1: a one-byte string or {"hex":"xx"}. */
+static int
+get_byte1(json_in *j, json_t *v, uint8_t *out)
+{
+	json_bytes b;
+	int			rc;
+
+	if ((rc = get_bytes(j, v, "a one-character string or {\"hex\":...}", &b)) != PGWIRE_OK)
+		return rc;
+	if (b.len != 1)
+		return fail(j, PGWIRE_ERR_JSON, "expected exactly one byte, got %zu", b.len);
+	*out = b.hex ? (uint8_t) (hexval(b.ptr[0]) << 4 | hexval(b.ptr[1])) : (uint8_t) b.ptr[0];
+	return PGWIRE_OK;
+}
+
+/* Parse an unsigned number in the given base, whole string; -1 if bad. */
+static int64_t
+parse_uint(const char *s, size_t len, int base, int maxdigits)
+{
+	int64_t		v = 0;
+
+	if (len == 0 || len > (size_t) maxdigits)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+	{
+		int			d = base == 16 ? hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+
+		if (d < 0)
+			return -1;
+		v = v * base + d;
+	}
+	return v;
+}
+
+/*
+ * "A.B" (VERSION, each part decimal up to 65535) or "X/Y" (LSN, each part
+ * up to 8 hex digits): the two halves of a number written as text.
+ */
+static int
+get_pair(json_in *j, json_t *v, char sep, int base, int maxdigits, int64_t maxpart,
+		 const char *what, int64_t *hi, int64_t *lo)
+{
+	const char *s;
+	const char *at;
+	size_t		len;
+
+	if (!json_is_string(v))
+		return fail(j, PGWIRE_ERR_JSON, "expected a string like %s", what);
+	s = json_string_value(v);
+	len = json_string_length(v);
+	at = memchr(s, sep, len);
+	if (at == NULL ||
+		(*hi = parse_uint(s, (size_t) (at - s), base, maxdigits)) < 0 || *hi > maxpart ||
+		(*lo = parse_uint(at + 1, len - (size_t) (at - s) - 1, base, maxdigits)) < 0 ||
+		*lo > maxpart)
+		return fail(j, PGWIRE_ERR_JSON, "expected a string like %s", what);
+	return PGWIRE_OK;
+}
+
+/* The "iso" text json_out.c writes for a TIMESTAMP; 0 if it writes none. */
+static int
+iso_timestamp(int64_t us, char *buf, size_t size)
+{
+	int64_t		secs = us / 1000000;
+	int64_t		frac = us % 1000000;
+	struct tm	tm;
+	time_t		t;
+
+	if (frac < 0)
+	{
+		frac += 1000000;
+		secs--;
+	}
+	if (secs > INT64_MAX - PG_EPOCH_UNIX_SECONDS)
+		return 0;
+	t = (time_t) (secs + PG_EPOCH_UNIX_SECONDS);
+	if (t != secs + PG_EPOCH_UNIX_SECONDS || gmtime_r(&t, &tm) == NULL ||
+		tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+		return 0;
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
+	return 1;
+}
+
+/* TIMESTAMP: {"us":N} with an optional "iso" that must agree with it. */
+static int
+get_timestamp(json_in *j, json_t *v, int64_t *out)
+{
+	json_t	   *us;
+	json_t	   *iso;
+	const char *key;
+	json_t	   *val;
+	char		want[40];
+
+	if (!json_is_object(v) || !json_is_integer(us = json_object_get(v, "us")))
+		return fail(j, PGWIRE_ERR_JSON, "expected {\"iso\":...,\"us\":<integer>}");
+	json_object_foreach(v, key, val)
+	{
+		if (strcmp(key, "us") != 0 && strcmp(key, "iso") != 0)
+			return fail(j, PGWIRE_ERR_JSON, "unknown key \"%s\" in a timestamp", key);
+	}
+	*out = json_integer_value(us);
+	iso = json_object_get(v, "iso");
+	if (iso != NULL &&
+		(!json_is_string(iso) || !iso_timestamp(*out, want, sizeof(want)) ||
+		 strcmp(json_string_value(iso), want) != 0))
+		return fail(j, PGWIRE_ERR_JSON, "\"iso\" does not match \"us\" %lld", (long long) *out);
+	return PGWIRE_OK;
+}
+
+/* pgoutput TupleData column: {"kind":"n"|"u"} or {"kind":"t"|"b","value":...}. */
+static int
+put_tuple_column(json_in *j, pgwire_writer *w, json_t *v)
+{
+	const char *key;
+	json_t	   *val;
+	json_t	   *value;
+	json_bytes	b;
+	uint8_t		kind;
+	size_t		mark;
+	int			rc;
+
+	if (!json_is_object(v) || json_object_get(v, "kind") == NULL)
+		return fail(j, PGWIRE_ERR_JSON, "expected {\"kind\":...,\"value\":...}");
+	json_object_foreach(v, key, val)
+	{
+		if (strcmp(key, "kind") != 0 && strcmp(key, "value") != 0)
+			return fail(j, PGWIRE_ERR_JSON, "unknown key \"%s\" in a tuple column", key);
+	}
+	mark = path_push_key(j, "kind");
+	rc = get_byte1(j, json_object_get(v, "kind"), &kind);
+	if (rc == PGWIRE_OK && kind != 'n' && kind != 'u' && kind != 't' && kind != 'b')
+		rc = fail(j, PGWIRE_ERR_JSON, "expected \"n\", \"u\", \"t\" or \"b\"");
+	path_pop(j, mark);
+	if (rc != PGWIRE_OK)
+		return rc;
+	value = json_object_get(v, "value");
+	if ((kind == 't' || kind == 'b') != (value != NULL))
+		return fail(j, PGWIRE_ERR_JSON, "kind \"%c\" %s \"value\"", kind,
+					value ? "takes no" : "needs a");
+	pgwire_put_byte1(w, kind);
+	if (value == NULL)
+		return PGWIRE_OK;
+	mark = path_push_key(j, "value");
+	rc = get_bytes(j, value, "string or {\"hex\":...}", &b);
+	if (rc == PGWIRE_OK && b.len > INT32_MAX)
+		rc = fail(j, PGWIRE_ERR_RANGE, "value does not fit an Int32 length");
+	path_pop(j, mark);
+	if (rc != PGWIRE_OK)
+		return rc;
+	pgwire_put_int32(w, (int32_t) b.len);
+	put_json_bytes(w, &b);
+	return PGWIRE_OK;
+}
+
+static int	put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v);
+
+/* Check that every key of obj is a layout field or one of extra[]. */
+static int
+check_keys(json_in *j, json_t *obj, const pgwire_layout *lay, const char *const *extra)
+{
+	const char *key;
+	json_t	   *val;
+
+	json_object_foreach(obj, key, val)
+	{
+		int			known = 0;
+
+		for (unsigned i = 0; i < lay->nfields && !known; i++)
+			known = strcmp(key, lay->fields[i].name) == 0;
+		for (const char *const *e = extra; e && *e && !known; e++)
+			known = strcmp(key, *e) == 0;
+		if (!known)
+			return fail(j, PGWIRE_ERR_JSON, "unknown key \"%s\"", key);
+	}
+	return PGWIRE_OK;
+}
+
+/*
+ * Write the fields of a layout from the object's keys, in wire order.
+ * top: the message's own layout, where PGWIRE_F_OPTIONAL applies.
+ */
+static int
+put_fields(json_in *j, pgwire_writer *w, const pgwire_layout *lay, json_t *obj, int top)
+{
+	for (unsigned i = 0; i < lay->nfields; i++)
+	{
+		const pgwire_field *f = &lay->fields[i];
+		json_t	   *v = json_object_get(obj, f->name);
+		size_t		mark;
+		int			rc;
+
+		if (v == NULL)
+		{
+			if (top && (f->flags & PGWIRE_F_OPTIONAL))
+				continue;
+			if (f->flags & PGWIRE_F_FIXED)
+			{
+				pgwire_put_int32(w, (int32_t) f->fixed);
+				continue;
+			}
+			return fail(j, PGWIRE_ERR_JSON, "missing key \"%s\"", f->name);
+		}
+		mark = path_push_key(j, f->name);
+		rc = put_field(j, w, f, v);
+		path_pop(j, mark);
+		if (rc != PGWIRE_OK)
+			return rc;
+		if (w->buf->status != PGWIRE_OK)
+			return pgwire_error_set(j->err, w->buf->status, 0, "message %zu: %s",
+									j->index, pgwire_strerror(w->buf->status));
+	}
+	return PGWIRE_OK;
+}
+
+/* One group element: a bare value for one-field layouts, else an object. */
+static int
+put_element(json_in *j, pgwire_writer *w, const pgwire_layout *elem, json_t *e)
+{
+	int			rc;
+
+	if (elem->nfields == 1)
+		return put_field(j, w, &elem->fields[0], e);
+	if (!json_is_object(e))
+		return fail(j, PGWIRE_ERR_JSON, "expected an object");
+	if ((rc = check_keys(j, e, elem, NULL)) != PGWIRE_OK)
+		return rc;
+	return put_fields(j, w, elem, e, 0);
+}
+
+/* GROUP16 / GROUP32 / LIST from a JSON array; the count is its length. */
+static int
+put_group(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
+{
+	size_t		n;
+
+	if (!json_is_array(v))
+		return fail(j, PGWIRE_ERR_JSON, "expected an array");
+	n = json_array_size(v);
+	if (f->type == PGWIRE_T_GROUP16)
+	{
+		if (n > 0xFFFF)
+			return fail(j, PGWIRE_ERR_RANGE, "%zu elements do not fit an Int16 count", n);
+		pgwire_put_count16(w, n);
+	}
+	else if (f->type == PGWIRE_T_GROUP32)
+	{
+		if (n > INT32_MAX)
+			return fail(j, PGWIRE_ERR_RANGE, "%zu elements do not fit an Int32 count", n);
+		pgwire_put_int32(w, (int32_t) n);
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t		at = w->buf->len;
+		size_t		mark = path_push_index(j, i);
+		int			rc = put_element(j, w, f->elem, json_array_get(v, i));
+
+		/* a list element starting with a zero byte would read as the end */
+		if (rc == PGWIRE_OK && f->type == PGWIRE_T_LIST && w->buf->status == PGWIRE_OK &&
+			w->buf->len > at && w->buf->data[at] == 0)
+			rc = fail(j, PGWIRE_ERR_JSON,
+					  "element starts with a zero byte, which would end the list");
+		path_pop(j, mark);
+		if (rc != PGWIRE_OK)
+			return rc;
+	}
+	if (f->type == PGWIRE_T_LIST)
+		pgwire_put_byte1(w, 0);
+	return PGWIRE_OK;
+}
+
+static int
+put_text_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
+{
+	json_bytes	b;
+	int			rc;
+
+	if (f->type == PGWIRE_T_VALUE && json_is_null(v))
+	{
+		pgwire_put_int32(w, -1);
+		return PGWIRE_OK;
+	}
+	rc = get_bytes(j, v, f->type == PGWIRE_T_VALUE ? "string, null or {\"hex\":...}"
+				   : "string or {\"hex\":...}", &b);
+	if (rc != PGWIRE_OK)
+		return rc;
+	switch (f->type)
+	{
+		case PGWIRE_T_STRING:
+			if (b.has_nul)
+				return fail(j, PGWIRE_ERR_EMBEDDED_NUL, "a String cannot hold a NUL byte");
+			put_json_bytes(w, &b);
+			pgwire_put_byte1(w, 0);
+			break;
+		case PGWIRE_T_BYTES:
+			if (f->size && b.len != f->size)
+				return fail(j, PGWIRE_ERR_JSON, "expected %u bytes, got %zu", f->size, b.len);
+			put_json_bytes(w, &b);
+			break;
+		default:				/* PGWIRE_T_VALUE */
+			if (b.len > INT32_MAX)
+				return fail(j, PGWIRE_ERR_RANGE, "value does not fit an Int32 length");
+			pgwire_put_int32(w, (int32_t) b.len);
+			put_json_bytes(w, &b);
+			break;
+	}
+	return PGWIRE_OK;
+}
+
+static int
+put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
+{
+	int64_t		x = 0,
+				y = 0;
+	uint8_t		c;
+	int			rc = PGWIRE_OK;
+
+	switch (f->type)
+	{
+		case PGWIRE_T_BYTE1:
+			if ((rc = get_byte1(j, v, &c)) == PGWIRE_OK)
+				pgwire_put_byte1(w, c);
+			break;
+		case PGWIRE_T_INT8:
+			if ((rc = get_int(j, v, INT8_MIN, INT8_MAX, "Int8", &x)) == PGWIRE_OK)
+				pgwire_put_byte1(w, (uint8_t) (int8_t) x);
+			break;
+		case PGWIRE_T_INT16:
+			if ((rc = get_int(j, v, INT16_MIN, INT16_MAX, "Int16", &x)) == PGWIRE_OK)
+				pgwire_put_int16(w, (int16_t) x);
+			break;
+		case PGWIRE_T_INT32:
+			rc = get_int(j, v, INT32_MIN, INT32_MAX, "Int32", &x);
+			if (rc == PGWIRE_OK && (f->flags & PGWIRE_F_FIXED) && x != f->fixed)
+				rc = fail(j, PGWIRE_ERR_JSON, "is %lld, but this message has %lld",
+						  (long long) x, (long long) f->fixed);
+			if (rc == PGWIRE_OK)
+				pgwire_put_int32(w, (int32_t) x);
+			break;
+		case PGWIRE_T_OID:
+			if ((rc = get_int(j, v, 0, UINT32_MAX, "an OID", &x)) == PGWIRE_OK)
+				pgwire_put_int32(w, (int32_t) (uint32_t) x);
+			break;
+		case PGWIRE_T_INT64:
+			if ((rc = get_int(j, v, INT64_MIN, INT64_MAX, "Int64", &x)) == PGWIRE_OK)
+				pgwire_put_int64(w, x);
+			break;
+		case PGWIRE_T_VERSION:
+			if ((rc = get_pair(j, v, '.', 10, 5, 0xFFFF, "\"3.0\"", &x, &y)) == PGWIRE_OK)
+				pgwire_put_int32(w, (int32_t) (uint32_t) (x << 16 | y));
+			break;
+		case PGWIRE_T_LSN:
+			if ((rc = get_pair(j, v, '/', 16, 8, UINT32_MAX, "\"16/B374D848\"", &x, &y)) == PGWIRE_OK)
+				pgwire_put_int64(w, (int64_t) ((uint64_t) x << 32 | (uint64_t) y));
+			break;
+		case PGWIRE_T_TIMESTAMP:
+			if ((rc = get_timestamp(j, v, &x)) == PGWIRE_OK)
+				pgwire_put_int64(w, x);
+			break;
+		case PGWIRE_T_STRING:
+		case PGWIRE_T_BYTES:
+		case PGWIRE_T_VALUE:
+			rc = put_text_field(j, w, f, v);
+			break;
+		case PGWIRE_T_TUPLE_COLUMN:
+			rc = put_tuple_column(j, w, v);
+			break;
+		case PGWIRE_T_GROUP16:
+		case PGWIRE_T_GROUP32:
+		case PGWIRE_T_LIST:
+			rc = put_group(j, w, f, v);
+			break;
+		default:
+			rc = fail(j, PGWIRE_ERR_ARGUMENT, "field has unknown wire type %d", f->type);
+			break;
+	}
+	return rc;
+}
+
+/* "direction": absent (-1), or the direction it names. */
+static int
+get_direction(json_in *j, json_t *obj, int *dir)
+{
+	json_t	   *v = json_object_get(obj, "direction");
+	size_t		mark;
+	int			rc = PGWIRE_OK;
+
+	*dir = -1;
+	if (v == NULL)
+		return PGWIRE_OK;
+	mark = path_push_key(j, "direction");
+	if (json_is_string(v) && strcmp(json_string_value(v), "frontend") == 0)
+		*dir = PGWIRE_FRONTEND;
+	else if (json_is_string(v) && strcmp(json_string_value(v), "backend") == 0)
+		*dir = PGWIRE_BACKEND;
+	else
+		rc = fail(j, PGWIRE_ERR_JSON, "expected \"frontend\" or \"backend\"");
+	path_pop(j, mark);
+	return rc;
+}
+
+/* Check the keys json_out.c derives from the stream: "offset", "inferred". */
+static int
+check_derived(json_in *j, json_t *obj)
+{
+	json_t	   *v;
+
+	if ((v = json_object_get(obj, "offset")) != NULL &&
+		(!json_is_integer(v) || json_integer_value(v) < 0))
+		return fail(j, PGWIRE_ERR_JSON, "\"offset\": expected a non-negative integer");
+	if ((v = json_object_get(obj, "inferred")) != NULL && !json_is_boolean(v))
+		return fail(j, PGWIRE_ERR_JSON, "\"inferred\": expected true or false");
+	return PGWIRE_OK;
+}
+
+/* {"direction":..., "raw":{"hex":...}, "error":...}: the bytes as they were. */
+static int
+encode_raw(json_in *j, json_t *obj)
+{
+	pgwire_writer w;
+	json_bytes	b;
+	size_t		mark;
+	int			dir;
+	int			rc;
+
+	if ((rc = check_keys(j, obj, &(pgwire_layout) {NULL, 0}, raw_keys)) != PGWIRE_OK ||
+		(rc = get_direction(j, obj, &dir)) != PGWIRE_OK ||
+		(rc = check_derived(j, obj)) != PGWIRE_OK)
+		return rc;
+	mark = path_push_key(j, "raw");
+	rc = get_bytes(j, json_object_get(obj, "raw"), "{\"hex\":...}", &b);
+	path_pop(j, mark);
+	if (rc != PGWIRE_OK)
+		return rc;
+	memset(&w, 0, sizeof(w));
+	w.buf = j->out;
+	put_json_bytes(&w, &b);
+	return j->out->status;
+}
+
+/*
+ * The type byte: required for Unknown (null = untyped packet), else
+ * checked against the catalogue when given.
+ */
+static int
+get_type(json_in *j, json_t *obj, const pgwire_msgdef *def, uint8_t *type)
+{
+	json_t	   *v = json_object_get(obj, "type");
+	size_t		mark;
+	int			rc = PGWIRE_OK;
+
+	*type = def->type;
+	if (v == NULL)
+		return def->kind == PGWIRE_MSG_UNKNOWN ?
+			fail(j, PGWIRE_ERR_JSON, "missing key \"type\" (null for an untyped packet)") :
+			PGWIRE_OK;
+	mark = path_push_key(j, "type");
+	if (json_is_null(v))
+		*type = 0;
+	else if ((rc = get_byte1(j, v, type)) == PGWIRE_OK && *type == 0)
+		rc = fail(j, PGWIRE_ERR_JSON, "a type byte cannot be 0 (use null for untyped)");
+	if (rc == PGWIRE_OK && def->kind != PGWIRE_MSG_UNKNOWN &&
+		(*type != def->type || (def->frame_kind == PGWIRE_FRAME_BYTE && !json_is_null(v))))
+	{
+		if (def->type)
+			rc = fail(j, PGWIRE_ERR_JSON, "%s has type \"%c\"", def->name, def->type);
+		else
+			rc = fail(j, PGWIRE_ERR_JSON, "%s has no type byte: expected null", def->name);
+	}
+	path_pop(j, mark);
+	return rc;
+}
+
+static int
+get_msgdef(json_in *j, json_t *obj, const pgwire_msgdef **def)
+{
+	json_t	   *v = json_object_get(obj, "message");
+
+	if (v == NULL)
+		return fail(j, PGWIRE_ERR_JSON, "missing key \"message\" (or \"raw\")");
+	if (!json_is_string(v))
+		return fail(j, PGWIRE_ERR_JSON, "\"message\": expected a message name");
+	*def = pgwire_msgdef_by_name(json_string_value(v));
+	if (*def == NULL)
+		return fail(j, PGWIRE_ERR_JSON, "\"message\": unknown message \"%s\"",
+					json_string_value(v));
+	return PGWIRE_OK;
+}
+
+/* "length", when given, must be the length word we wrote. */
+static int
+check_length(json_in *j, json_t *obj, const pgwire_writer *w)
+{
+	json_t	   *v = json_object_get(obj, "length");
+	uint32_t	length;
+
+	if (v == NULL)
+		return PGWIRE_OK;
+	length = pgwire_get_u32(w->buf->data + w->start + (w->type ? 1 : 0));
+	if (!json_is_integer(v) || json_integer_value(v) != (json_int_t) length)
+		return fail(j, PGWIRE_ERR_JSON, "\"length\": the encoded message has length %u",
+					length);
+	return PGWIRE_OK;
+}
+
+static int
+encode_message(json_in *j, json_t *obj)
+{
+	const pgwire_msgdef *def;
+	pgwire_writer w;
+	uint8_t		type;
+	int			dir;
+	int			rc;
+
+	if (!json_is_object(obj))
+		return fail(j, PGWIRE_ERR_JSON, "expected a message object");
+	if (json_object_get(obj, "raw") != NULL)
+		return encode_raw(j, obj);
+	if ((rc = get_msgdef(j, obj, &def)) != PGWIRE_OK ||
+		(rc = check_keys(j, obj, &def->layout, header_keys)) != PGWIRE_OK ||
+		(rc = get_direction(j, obj, &dir)) != PGWIRE_OK ||
+		(rc = check_derived(j, obj)) != PGWIRE_OK ||
+		(rc = get_type(j, obj, def, &type)) != PGWIRE_OK)
+		return rc;
+
+	/* CopyData, CopyDone and Unknown exist both ways; limits differ */
+	if (dir < 0 && def->directions == (PGWIRE_DIR_BIT(PGWIRE_FRONTEND) |
+									   PGWIRE_DIR_BIT(PGWIRE_BACKEND)))
+		return fail(j, PGWIRE_ERR_JSON, "missing key \"direction\" (%s goes both ways)",
+					def->name);
+	if (dir >= 0 && !(def->directions & PGWIRE_DIR_BIT(dir)))
+		return fail(j, PGWIRE_ERR_JSON, "\"direction\": %s is a %s message", def->name,
+					dir == PGWIRE_FRONTEND ? "backend" : "frontend");
+	if (dir < 0)
+		dir = (def->directions & PGWIRE_DIR_BIT(PGWIRE_FRONTEND)) ? PGWIRE_FRONTEND
+			: PGWIRE_BACKEND;
+
+	if (def->frame_kind == PGWIRE_FRAME_BYTE)
+	{
+		/* SSLResponse, GSSENCResponse: the one byte, nothing around it */
+		if (json_object_get(obj, "length") != NULL)
+			return fail(j, PGWIRE_ERR_JSON, "\"length\": %s has no length word", def->name);
+		memset(&w, 0, sizeof(w));
+		w.buf = j->out;
+		return put_fields(j, &w, &def->layout, obj, 1);
+	}
+	pgwire_msg_begin(&w, j->out, type, (pgwire_direction) dir, NULL);
+	if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
+		return rc;
+	if ((rc = pgwire_msg_end(&w)) != PGWIRE_OK)
+		return rc == PGWIRE_ERR_LENGTH
+			? fail(j, rc, "%s would have a length outside %u..%u", def->name,
+				   type ? 4u : PGWIRE_STARTUP_MIN, w.limit)
+			: fail(j, rc, "%s", pgwire_strerror(rc));
+	return check_length(j, obj, &w);
+}
+
+int
+pgwire_json_encode(const char *json, size_t len, pgwire_buf *out, pgwire_error *err)
+{
+	json_error_t jerr;
+	json_t	   *root;
+	json_in		j;
+	size_t		start;
+	int			rc = PGWIRE_OK;
+
+	if ((json == NULL && len > 0) || out == NULL)
+		return pgwire_error_set(err, PGWIRE_ERR_ARGUMENT, 0, "NULL JSON text or output");
+	if (out->status != PGWIRE_OK)
+		return pgwire_error_set(err, out->status, 0, "the output buffer has failed before");
+	/* NULs are let through so that a String holding one gets its own error */
+	root = json_loadb(json ? json : "", len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return pgwire_error_set(err, PGWIRE_ERR_JSON, (size_t) jerr.position,
+								"invalid JSON at line %d, column %d: %s",
+								jerr.line, jerr.column, jerr.text);
+	memset(&j, 0, sizeof(j));
+	j.out = out;
+	j.err = err;
+	start = out->len;
+	if (json_is_array(root))
+	{
+		for (j.index = 0; j.index < json_array_size(root) && rc == PGWIRE_OK; j.index++)
+			rc = encode_message(&j, json_array_get(root, j.index));
+	}
+	else
+		rc = encode_message(&j, root);
+	json_decref(root);
+	if (rc != PGWIRE_OK)
+	{
+		/* leave out as it was: no partial message, no sticky failure */
+		out->len = start;
+		out->status = PGWIRE_OK;
+	}
+	return rc;
+}
