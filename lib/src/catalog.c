@@ -217,6 +217,182 @@ static const pgwire_field encryption_response_f[] = {
 };
 static const pgwire_field unknown_f[] = {FIELD("data", PGWIRE_T_BYTES, U(unknown.data))};
 
+/*
+ * ---- replication CopyData payloads and pgoutput messages ----------------
+ *
+ * These have a type byte but no length word: the enclosing CopyData (or
+ * one row of pg_logical_slot_*_binary_changes) delimits them.  Decoded by
+ * replication.c and pgoutput.c; the layouts list the fields after the type
+ * byte.  Sources: docs "Streaming Replication Protocol" (START_REPLICATION,
+ * BASE_BACKUP) and "Logical Replication Message Formats"; proto.c.
+ */
+#define LSN(n, off) FIELD(n, PGWIRE_T_LSN, off)
+#define TS(n, off) FIELD(n, PGWIRE_T_TIMESTAMP, off)
+#define OPT(n, t, off) FIELD_F(n, t, PGWIRE_F_OPTIONAL, off)
+#define FIXED_BYTE1(n, off, v) {n, PGWIRE_T_BYTE1, PGWIRE_F_FIXED, off, 0, v, NULL}
+
+static const pgwire_field xlog_data_f[] = {
+	LSN("wal_start", U(xlog_data.wal_start)),
+	LSN("wal_end", U(xlog_data.wal_end)),
+	TS("send_time", U(xlog_data.send_time)),
+	FIELD("data", PGWIRE_T_BYTES, U(xlog_data.data)),
+};
+static const pgwire_field primary_keepalive_f[] = {
+	LSN("wal_end", U(primary_keepalive.wal_end)),
+	TS("send_time", U(primary_keepalive.send_time)),
+	FIELD("reply_requested", PGWIRE_T_INT8, U(primary_keepalive.reply_requested)),
+};
+static const pgwire_field standby_status_update_f[] = {
+	LSN("written_lsn", U(standby_status_update.written_lsn)),
+	LSN("flushed_lsn", U(standby_status_update.flushed_lsn)),
+	LSN("applied_lsn", U(standby_status_update.applied_lsn)),
+	TS("send_time", U(standby_status_update.send_time)),
+	FIELD("reply_requested", PGWIRE_T_INT8, U(standby_status_update.reply_requested)),
+};
+static const pgwire_field hot_standby_feedback_f[] = {
+	TS("send_time", U(hot_standby_feedback.send_time)),
+	FIELD("xmin", PGWIRE_T_OID, U(hot_standby_feedback.xmin)),
+	FIELD("xmin_epoch", PGWIRE_T_OID, U(hot_standby_feedback.xmin_epoch)),
+	FIELD("catalog_xmin", PGWIRE_T_OID, U(hot_standby_feedback.catalog_xmin)),
+	FIELD("catalog_xmin_epoch", PGWIRE_T_OID, U(hot_standby_feedback.catalog_xmin_epoch)),
+};
+static const pgwire_field new_archive_f[] = {
+	FIELD("filename", PGWIRE_T_STRING, U(new_archive.filename)),
+	FIELD("tablespace_path", PGWIRE_T_STRING, U(new_archive.tablespace_path)),
+};
+static const pgwire_field archive_data_f[] = {
+	FIELD("data", PGWIRE_T_BYTES, U(archive_data.data)),
+};
+static const pgwire_field progress_report_f[] = {
+	FIELD("bytes_done", PGWIRE_T_INT64, U(progress_report.bytes_done)),
+};
+
+/* pgoutput Relation column and TupleData column */
+static const pgwire_field lr_column_f[] = {
+	FIELD("flags", PGWIRE_T_INT8, E(pgwire_lr_column, flags)),
+	FIELD("name", PGWIRE_T_STRING, E(pgwire_lr_column, name)),
+	FIELD("type_oid", PGWIRE_T_OID, E(pgwire_lr_column, type_oid)),
+	FIELD("type_modifier", PGWIRE_T_INT32, E(pgwire_lr_column, type_modifier)),
+};
+static const pgwire_layout lr_column_elem = LAYOUT(lr_column_f);
+static const pgwire_field tuple_column_f[] = {FIELD("column", PGWIRE_T_TUPLE_COLUMN, 0)};
+static const pgwire_layout tuple_column_elem = LAYOUT(tuple_column_f);
+
+static const pgwire_field lr_begin_f[] = {
+	LSN("final_lsn", U(lr_begin.final_lsn)),
+	TS("commit_time", U(lr_begin.commit_time)),
+	FIELD("xid", PGWIRE_T_OID, U(lr_begin.xid)),
+};
+static const pgwire_field lr_message_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_message.xid)),
+	FIELD("flags", PGWIRE_T_INT8, U(lr_message.flags)),
+	LSN("lsn", U(lr_message.lsn)),
+	FIELD("prefix", PGWIRE_T_STRING, U(lr_message.prefix)),
+	FIELD("content", PGWIRE_T_VALUE, U(lr_message.content)),
+};
+static const pgwire_field lr_commit_f[] = {
+	FIELD("flags", PGWIRE_T_INT8, U(lr_commit.flags)),
+	LSN("commit_lsn", U(lr_commit.commit_lsn)),
+	LSN("end_lsn", U(lr_commit.end_lsn)),
+	TS("commit_time", U(lr_commit.commit_time)),
+};
+static const pgwire_field lr_origin_f[] = {
+	LSN("commit_lsn", U(lr_origin.commit_lsn)),
+	FIELD("name", PGWIRE_T_STRING, U(lr_origin.name)),
+};
+static const pgwire_field lr_relation_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_relation.xid)),
+	FIELD("relation_oid", PGWIRE_T_OID, U(lr_relation.relation_oid)),
+	FIELD("namespace", PGWIRE_T_STRING, U(lr_relation.namespace_name)),
+	FIELD("relation_name", PGWIRE_T_STRING, U(lr_relation.relation_name)),
+	FIELD("replica_identity", PGWIRE_T_BYTE1, U(lr_relation.replica_identity)),
+	GROUP("columns", PGWIRE_T_GROUP16, U(lr_relation.columns), lr_column_elem),
+};
+static const pgwire_field lr_type_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_type.xid)),
+	FIELD("type_oid", PGWIRE_T_OID, U(lr_type.type_oid)),
+	FIELD("namespace", PGWIRE_T_STRING, U(lr_type.namespace_name)),
+	FIELD("type_name", PGWIRE_T_STRING, U(lr_type.type_name)),
+};
+static const pgwire_field lr_insert_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_change.xid)),
+	FIELD("relation_oid", PGWIRE_T_OID, U(lr_change.relation_oid)),
+	FIXED_BYTE1("new_tuple_kind", U(lr_change.new_tuple_kind), 'N'),
+	GROUP("new_tuple", PGWIRE_T_GROUP16, U(lr_change.new_tuple), tuple_column_elem),
+};
+/* present bits 2 and 3 together: the old tuple ('K' or 'O') is there */
+static const pgwire_field lr_update_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_change.xid)),
+	FIELD("relation_oid", PGWIRE_T_OID, U(lr_change.relation_oid)),
+	OPT("old_tuple_kind", PGWIRE_T_BYTE1, U(lr_change.old_tuple_kind)),
+	{"old_tuple", PGWIRE_T_GROUP16, PGWIRE_F_OPTIONAL, U(lr_change.old_tuple), 0, 0,
+	&tuple_column_elem},
+	FIXED_BYTE1("new_tuple_kind", U(lr_change.new_tuple_kind), 'N'),
+	GROUP("new_tuple", PGWIRE_T_GROUP16, U(lr_change.new_tuple), tuple_column_elem),
+};
+static const pgwire_field lr_delete_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_change.xid)),
+	FIELD("relation_oid", PGWIRE_T_OID, U(lr_change.relation_oid)),
+	FIELD("old_tuple_kind", PGWIRE_T_BYTE1, U(lr_change.old_tuple_kind)),
+	GROUP("old_tuple", PGWIRE_T_GROUP16, U(lr_change.old_tuple), tuple_column_elem),
+};
+/* the Int32 OIDs follow the options byte, not the count: kept as bytes */
+static const pgwire_field lr_truncate_f[] = {
+	OPT("xid", PGWIRE_T_OID, U(lr_truncate.xid)),
+	FIELD("relation_count", PGWIRE_T_INT32, U(lr_truncate.relation_count)),
+	FIELD("options", PGWIRE_T_INT8, U(lr_truncate.options)),
+	FIELD("relation_oids", PGWIRE_T_BYTES, U(lr_truncate.relation_oids)),
+};
+static const pgwire_field lr_stream_start_f[] = {
+	FIELD("xid", PGWIRE_T_OID, U(lr_stream_start.xid)),
+	FIELD("first_segment", PGWIRE_T_INT8, U(lr_stream_start.first_segment)),
+};
+static const pgwire_field lr_stream_commit_f[] = {
+	FIELD("xid", PGWIRE_T_OID, U(lr_stream_commit.xid)),
+	FIELD("flags", PGWIRE_T_INT8, U(lr_stream_commit.flags)),
+	LSN("commit_lsn", U(lr_stream_commit.commit_lsn)),
+	LSN("end_lsn", U(lr_stream_commit.end_lsn)),
+	TS("commit_time", U(lr_stream_commit.commit_time)),
+};
+static const pgwire_field lr_stream_abort_f[] = {
+	FIELD("xid", PGWIRE_T_OID, U(lr_stream_abort.xid)),
+	FIELD("subxid", PGWIRE_T_OID, U(lr_stream_abort.subxid)),
+	OPT("abort_lsn", PGWIRE_T_LSN, U(lr_stream_abort.abort_lsn)),
+	OPT("abort_time", PGWIRE_T_TIMESTAMP, U(lr_stream_abort.abort_time)),
+};
+static const pgwire_field lr_begin_prepare_f[] = {
+	LSN("prepare_lsn", U(lr_begin_prepare.prepare_lsn)),
+	LSN("end_lsn", U(lr_begin_prepare.end_lsn)),
+	TS("prepare_time", U(lr_begin_prepare.prepare_time)),
+	FIELD("xid", PGWIRE_T_OID, U(lr_begin_prepare.xid)),
+	FIELD("gid", PGWIRE_T_STRING, U(lr_begin_prepare.gid)),
+};
+static const pgwire_field lr_prepare_f[] = {
+	FIELD("flags", PGWIRE_T_INT8, U(lr_prepare.flags)),
+	LSN("prepare_lsn", U(lr_prepare.prepare_lsn)),
+	LSN("end_lsn", U(lr_prepare.end_lsn)),
+	TS("prepare_time", U(lr_prepare.prepare_time)),
+	FIELD("xid", PGWIRE_T_OID, U(lr_prepare.xid)),
+	FIELD("gid", PGWIRE_T_STRING, U(lr_prepare.gid)),
+};
+static const pgwire_field lr_commit_prepared_f[] = {
+	FIELD("flags", PGWIRE_T_INT8, U(lr_commit_prepared.flags)),
+	LSN("commit_lsn", U(lr_commit_prepared.commit_lsn)),
+	LSN("end_lsn", U(lr_commit_prepared.end_lsn)),
+	TS("commit_time", U(lr_commit_prepared.commit_time)),
+	FIELD("xid", PGWIRE_T_OID, U(lr_commit_prepared.xid)),
+	FIELD("gid", PGWIRE_T_STRING, U(lr_commit_prepared.gid)),
+};
+static const pgwire_field lr_rollback_prepared_f[] = {
+	FIELD("flags", PGWIRE_T_INT8, U(lr_rollback_prepared.flags)),
+	LSN("prepare_end_lsn", U(lr_rollback_prepared.prepare_end_lsn)),
+	LSN("rollback_end_lsn", U(lr_rollback_prepared.rollback_end_lsn)),
+	TS("prepare_time", U(lr_rollback_prepared.prepare_time)),
+	TS("rollback_time", U(lr_rollback_prepared.rollback_time)),
+	FIELD("xid", PGWIRE_T_OID, U(lr_rollback_prepared.xid)),
+	FIELD("gid", PGWIRE_T_STRING, U(lr_rollback_prepared.gid)),
+};
+
 #define MSG(k, n, t, d, fk, lay) [k] = {k, n, t, d, fk, lay}
 #define TYPED PGWIRE_FRAME_TYPED
 #define UNTYPED PGWIRE_FRAME_UNTYPED
@@ -298,6 +474,42 @@ static const pgwire_msgdef catalogue[PGWIRE_MSG__COUNT] = {
 	MSG(PGWIRE_MSG_AUTHENTICATION_UNKNOWN, "AuthenticationUnknown", 'R', B_, TYPED,
 		LAYOUT(auth_unknown_f)),
 	MSG(PGWIRE_MSG_UNKNOWN, "Unknown", 0, F_ | B_, TYPED, LAYOUT(unknown_f)),
+	MSG(PGWIRE_MSG_XLOG_DATA, "XLogData", 'w', B_, TYPED, LAYOUT(xlog_data_f)),
+	MSG(PGWIRE_MSG_PRIMARY_KEEPALIVE, "PrimaryKeepalive", 'k', B_, TYPED,
+		LAYOUT(primary_keepalive_f)),
+	MSG(PGWIRE_MSG_STANDBY_STATUS_UPDATE, "StandbyStatusUpdate", 'r', F_, TYPED,
+		LAYOUT(standby_status_update_f)),
+	MSG(PGWIRE_MSG_HOT_STANDBY_FEEDBACK, "HotStandbyFeedback", 'h', F_, TYPED,
+		LAYOUT(hot_standby_feedback_f)),
+	MSG(PGWIRE_MSG_NEW_ARCHIVE, "NewArchive", 'n', B_, TYPED, LAYOUT(new_archive_f)),
+	MSG(PGWIRE_MSG_MANIFEST, "Manifest", 'm', B_, TYPED, NO_FIELDS),
+	MSG(PGWIRE_MSG_ARCHIVE_DATA, "ArchiveOrManifestData", 'd', B_, TYPED,
+		LAYOUT(archive_data_f)),
+	MSG(PGWIRE_MSG_PROGRESS_REPORT, "ProgressReport", 'p', B_, TYPED,
+		LAYOUT(progress_report_f)),
+	MSG(PGWIRE_MSG_LR_BEGIN, "Begin", 'B', B_, TYPED, LAYOUT(lr_begin_f)),
+	MSG(PGWIRE_MSG_LR_MESSAGE, "Message", 'M', B_, TYPED, LAYOUT(lr_message_f)),
+	MSG(PGWIRE_MSG_LR_COMMIT, "Commit", 'C', B_, TYPED, LAYOUT(lr_commit_f)),
+	MSG(PGWIRE_MSG_LR_ORIGIN, "Origin", 'O', B_, TYPED, LAYOUT(lr_origin_f)),
+	MSG(PGWIRE_MSG_LR_RELATION, "Relation", 'R', B_, TYPED, LAYOUT(lr_relation_f)),
+	MSG(PGWIRE_MSG_LR_TYPE, "Type", 'Y', B_, TYPED, LAYOUT(lr_type_f)),
+	MSG(PGWIRE_MSG_LR_INSERT, "Insert", 'I', B_, TYPED, LAYOUT(lr_insert_f)),
+	MSG(PGWIRE_MSG_LR_UPDATE, "Update", 'U', B_, TYPED, LAYOUT(lr_update_f)),
+	MSG(PGWIRE_MSG_LR_DELETE, "Delete", 'D', B_, TYPED, LAYOUT(lr_delete_f)),
+	MSG(PGWIRE_MSG_LR_TRUNCATE, "Truncate", 'T', B_, TYPED, LAYOUT(lr_truncate_f)),
+	MSG(PGWIRE_MSG_LR_STREAM_START, "StreamStart", 'S', B_, TYPED, LAYOUT(lr_stream_start_f)),
+	MSG(PGWIRE_MSG_LR_STREAM_STOP, "StreamStop", 'E', B_, TYPED, NO_FIELDS),
+	MSG(PGWIRE_MSG_LR_STREAM_COMMIT, "StreamCommit", 'c', B_, TYPED,
+		LAYOUT(lr_stream_commit_f)),
+	MSG(PGWIRE_MSG_LR_STREAM_ABORT, "StreamAbort", 'A', B_, TYPED, LAYOUT(lr_stream_abort_f)),
+	MSG(PGWIRE_MSG_LR_BEGIN_PREPARE, "BeginPrepare", 'b', B_, TYPED,
+		LAYOUT(lr_begin_prepare_f)),
+	MSG(PGWIRE_MSG_LR_PREPARE, "Prepare", 'P', B_, TYPED, LAYOUT(lr_prepare_f)),
+	MSG(PGWIRE_MSG_LR_COMMIT_PREPARED, "CommitPrepared", 'K', B_, TYPED,
+		LAYOUT(lr_commit_prepared_f)),
+	MSG(PGWIRE_MSG_LR_ROLLBACK_PREPARED, "RollbackPrepared", 'r', B_, TYPED,
+		LAYOUT(lr_rollback_prepared_f)),
+	MSG(PGWIRE_MSG_LR_STREAM_PREPARE, "StreamPrepare", 'p', B_, TYPED, LAYOUT(lr_prepare_f)),
 };
 
 const pgwire_msgdef *

@@ -110,6 +110,45 @@ typedef enum pgwire_msg_kind
 	PGWIRE_MSG_AUTHENTICATION_UNKNOWN,	/* 'R' with an unassigned code */
 	PGWIRE_MSG_UNKNOWN,			/* unknown type byte */
 
+	/*
+	 * Replication messages carried inside CopyData (docs: "Streaming
+	 * Replication Protocol", START_REPLICATION and BASE_BACKUP).  Decoded by
+	 * pgwire_decode_replication() (replication.h), not by pgwire_decode().
+	 * Catalogue names are the docs' headings without spaces.
+	 */
+	PGWIRE_MSG_XLOG_DATA,		/* 'w' XLogData */
+	PGWIRE_MSG_PRIMARY_KEEPALIVE,	/* 'k' Primary keepalive message */
+	PGWIRE_MSG_STANDBY_STATUS_UPDATE,	/* 'r' Standby status update */
+	PGWIRE_MSG_HOT_STANDBY_FEEDBACK,	/* 'h' Hot standby feedback message */
+	PGWIRE_MSG_NEW_ARCHIVE,		/* 'n' new archive (BASE_BACKUP) */
+	PGWIRE_MSG_MANIFEST,		/* 'm' manifest follows (BASE_BACKUP) */
+	PGWIRE_MSG_ARCHIVE_DATA,	/* 'd' archive or manifest data */
+	PGWIRE_MSG_PROGRESS_REPORT, /* 'p' progress report (BASE_BACKUP) */
+
+	/*
+	 * pgoutput messages (docs: "Logical Replication Message Formats"),
+	 * decoded by pgwire_decode_pgoutput() (replication.h).
+	 */
+	PGWIRE_MSG_LR_BEGIN,		/* 'B' Begin */
+	PGWIRE_MSG_LR_MESSAGE,		/* 'M' Message */
+	PGWIRE_MSG_LR_COMMIT,		/* 'C' Commit */
+	PGWIRE_MSG_LR_ORIGIN,		/* 'O' Origin */
+	PGWIRE_MSG_LR_RELATION,		/* 'R' Relation */
+	PGWIRE_MSG_LR_TYPE,			/* 'Y' Type */
+	PGWIRE_MSG_LR_INSERT,		/* 'I' Insert */
+	PGWIRE_MSG_LR_UPDATE,		/* 'U' Update */
+	PGWIRE_MSG_LR_DELETE,		/* 'D' Delete */
+	PGWIRE_MSG_LR_TRUNCATE,		/* 'T' Truncate */
+	PGWIRE_MSG_LR_STREAM_START, /* 'S' Stream Start */
+	PGWIRE_MSG_LR_STREAM_STOP,	/* 'E' Stream Stop */
+	PGWIRE_MSG_LR_STREAM_COMMIT,	/* 'c' Stream Commit */
+	PGWIRE_MSG_LR_STREAM_ABORT, /* 'A' Stream Abort */
+	PGWIRE_MSG_LR_BEGIN_PREPARE,	/* 'b' Begin Prepare */
+	PGWIRE_MSG_LR_PREPARE,		/* 'P' Prepare */
+	PGWIRE_MSG_LR_COMMIT_PREPARED,	/* 'K' Commit Prepared */
+	PGWIRE_MSG_LR_ROLLBACK_PREPARED,	/* 'r' Rollback Prepared */
+	PGWIRE_MSG_LR_STREAM_PREPARE,	/* 'p' Stream Prepare */
+
 	PGWIRE_MSG__COUNT
 } pgwire_msg_kind;
 
@@ -153,6 +192,15 @@ typedef struct pgwire_error_field
 	uint8_t		code;
 	pgwire_slice value;
 } pgwire_error_field;
+
+/* One pgoutput Relation column (Logical Replication Message Formats). */
+typedef struct pgwire_lr_column
+{
+	uint8_t		flags;			/* 1: part of the key */
+	pgwire_slice name;
+	uint32_t	type_oid;
+	int32_t		type_modifier;
+} pgwire_lr_column;
 
 /* One StartupMessage parameter. */
 typedef struct pgwire_parameter
@@ -324,6 +372,175 @@ typedef struct pgwire_msg
 		{
 			uint8_t		response;	/* 'S'/'N' or 'G'/'N' */
 		}			encryption_response;
+
+		/* ---- replication CopyData payloads (replication.h) ---- */
+		struct
+		{
+			int64_t		wal_start;	/* LSN of the first byte of data */
+			int64_t		wal_end;	/* server's current end of WAL */
+			int64_t		send_time;	/* microseconds since 2000-01-01 UTC */
+			pgwire_slice data;	/* WAL bytes, or one pgoutput message */
+		}			xlog_data;
+		struct
+		{
+			int64_t		wal_end;
+			int64_t		send_time;
+			uint8_t		reply_requested;	/* 1: answer soon */
+		}			primary_keepalive;
+		struct
+		{
+			int64_t		written_lsn;	/* last WAL byte + 1 written */
+			int64_t		flushed_lsn;	/* ... flushed to disk */
+			int64_t		applied_lsn;	/* ... applied */
+			int64_t		send_time;
+			uint8_t		reply_requested;
+		}			standby_status_update;
+		struct
+		{
+			int64_t		send_time;
+			uint32_t	xmin;
+			uint32_t	xmin_epoch;
+			uint32_t	catalog_xmin;
+			uint32_t	catalog_xmin_epoch;
+		}			hot_standby_feedback;
+		struct
+		{
+			pgwire_slice filename;
+			pgwire_slice tablespace_path;	/* "" for the main data directory */
+		}			new_archive;
+		struct
+		{
+			pgwire_slice data;
+		}			archive_data;
+		struct
+		{
+			int64_t		bytes_done;
+		}			progress_report;
+
+		/*
+		 * ---- pgoutput (replication.h).  xid fields marked [xid] are
+		 * PGWIRE_F_OPTIONAL: on the wire only inside a streamed block.
+		 */
+		struct
+		{
+			int64_t		final_lsn;
+			int64_t		commit_time;
+			uint32_t	xid;
+		}			lr_begin;
+		struct
+		{
+			uint32_t	xid;	/* [xid] */
+			uint8_t		flags;	/* 1: transactional */
+			int64_t		lsn;
+			pgwire_slice prefix;
+			pgwire_value content;
+		}			lr_message;
+		struct
+		{
+			uint8_t		flags;
+			int64_t		commit_lsn;
+			int64_t		end_lsn;
+			int64_t		commit_time;
+		}			lr_commit;
+		struct
+		{
+			int64_t		commit_lsn;
+			pgwire_slice name;
+		}			lr_origin;
+		struct
+		{
+			uint32_t	xid;	/* [xid] */
+			uint32_t	relation_oid;
+			pgwire_slice namespace_name;	/* "" is pg_catalog */
+			pgwire_slice relation_name;
+			uint8_t		replica_identity;	/* 'd', 'n', 'f' or 'i' */
+			pgwire_group columns;	/* pgwire_lr_column each */
+		}			lr_relation;
+		struct
+		{
+			uint32_t	xid;	/* [xid] */
+			uint32_t	type_oid;
+			pgwire_slice namespace_name;
+			pgwire_slice type_name;
+		}			lr_type;
+
+		/*
+		 * Insert, Update and Delete share one struct: Insert has the new
+		 * tuple, Delete the old one ('K' key or 'O' whole row), Update the
+		 * new one and, when present (bit 2 of present), the old one.
+		 */
+		struct
+		{
+			uint32_t	xid;	/* [xid] */
+			uint32_t	relation_oid;
+			uint8_t		old_tuple_kind; /* 'K' or 'O' */
+			pgwire_group old_tuple; /* pgwire_tuple_column each */
+			uint8_t		new_tuple_kind; /* 'N' */
+			pgwire_group new_tuple; /* pgwire_tuple_column each */
+		}			lr_change;
+		struct
+		{
+			uint32_t	xid;	/* [xid] */
+			int32_t		relation_count;
+			uint8_t		options;	/* 1 CASCADE, 2 RESTART IDENTITY */
+			pgwire_slice relation_oids; /* relation_count Int32 OIDs */
+		}			lr_truncate;
+		struct
+		{
+			uint32_t	xid;
+			uint8_t		first_segment;	/* 1 for the transaction's first */
+		}			lr_stream_start;
+		struct
+		{
+			uint32_t	xid;
+			uint8_t		flags;
+			int64_t		commit_lsn;
+			int64_t		end_lsn;
+			int64_t		commit_time;
+		}			lr_stream_commit;
+		struct
+		{
+			uint32_t	xid;
+			uint32_t	subxid; /* = xid for the top-level transaction */
+			int64_t		abort_lsn;	/* optional: proto 4, streaming=parallel */
+			int64_t		abort_time; /* optional: same */
+		}			lr_stream_abort;
+		struct
+		{
+			int64_t		prepare_lsn;
+			int64_t		end_lsn;
+			int64_t		prepare_time;
+			uint32_t	xid;
+			pgwire_slice gid;
+		}			lr_begin_prepare;
+		struct
+		{
+			uint8_t		flags;
+			int64_t		prepare_lsn;
+			int64_t		end_lsn;
+			int64_t		prepare_time;
+			uint32_t	xid;
+			pgwire_slice gid;
+		}			lr_prepare; /* Prepare and Stream Prepare */
+		struct
+		{
+			uint8_t		flags;
+			int64_t		commit_lsn;
+			int64_t		end_lsn;
+			int64_t		commit_time;
+			uint32_t	xid;
+			pgwire_slice gid;
+		}			lr_commit_prepared;
+		struct
+		{
+			uint8_t		flags;
+			int64_t		prepare_end_lsn;
+			int64_t		rollback_end_lsn;
+			int64_t		prepare_time;
+			int64_t		rollback_time;
+			uint32_t	xid;
+			pgwire_slice gid;
+		}			lr_rollback_prepared;
 	}			u;
 } pgwire_msg;
 

@@ -1,0 +1,216 @@
+/*
+ * pgwire/replication.h
+ *    Messages carried inside CopyData on replication connections, pgoutput
+ *    logical-replication messages, and a relation cache that turns pgoutput
+ *    tuples into named columns.
+ *
+ * Two layers, both driven by the message catalogue (message.h), so that
+ * pgwire_walk(), the JSON/trace/byte-map renderers and the iterators work
+ * on the results unchanged:
+ *
+ *   CopyData payload  --pgwire_decode_replication-->  XLogData,
+ *       PrimaryKeepalive, StandbyStatusUpdate, HotStandbyFeedback (the
+ *       START_REPLICATION sub-protocol) or NewArchive, Manifest,
+ *       ArchiveOrManifestData, ProgressReport (BASE_BACKUP)
+ *   XLogData.data of a logical walsender, or one bytea row of
+ *   pg_logical_slot_peek_binary_changes()  --pgwire_decode_pgoutput-->
+ *       Begin, Message, Commit, Origin, Relation, Type, Insert, Update,
+ *       Delete, Truncate, StreamStart, StreamStop, StreamCommit,
+ *       StreamAbort, BeginPrepare, Prepare, CommitPrepared,
+ *       RollbackPrepared, StreamPrepare
+ *
+ * Catalogue names are the docs' headings without spaces: "Primary
+ * keepalive message" is PrimaryKeepalive, "Standby status update"
+ * StandbyStatusUpdate, "Hot standby feedback message" HotStandbyFeedback,
+ * "Stream Start" StreamStart, "Begin Prepare" BeginPrepare, and so on; the
+ * BASE_BACKUP CopyData kinds are NewArchive ('n'), Manifest ('m'),
+ * ArchiveOrManifestData ('d') and ProgressReport ('p').
+ *
+ * These messages have a type byte but no length word.  A decoded one has
+ * frame.kind PGWIRE_FRAME_BYTE, frame.raw/raw_len the whole message (type
+ * byte included), frame.type the type byte and frame.body/body_len the
+ * bytes after it; the walker therefore visits the fields after the type
+ * byte, at their true offsets.  Encode them with pgwire_encode_payload(),
+ * not pgwire_encode() (which would add a length word).
+ *
+ * Decoding never allocates; the relation cache and the tuple renderer take
+ * a pgwire_allocator.
+ *
+ * Sources: PostgreSQL docs, "Streaming Replication Protocol", "Logical
+ * Streaming Replication Protocol", "Logical Replication Message Formats";
+ * src/backend/replication/logical/proto.c, walsender.c.
+ */
+#ifndef PGWIRE_REPLICATION_H
+#define PGWIRE_REPLICATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgwire/buf.h"
+#include "pgwire/frame.h"
+#include "pgwire/message.h"
+#include "pgwire/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Replication CopyData payloads ------------------------------------ */
+
+/*
+ * Decode the payload of a CopyData (copy_data->kind PGWIRE_MSG_COPY_DATA,
+ * as pgwire_decode() gives it) sent on a replication connection.  The
+ * direction of the CopyData selects the set: backend 'w', 'k', 'n', 'm',
+ * 'd', 'p'; frontend 'r', 'h'.  out->frame covers the payload, with stream
+ * offsets continuing those of the CopyData.
+ *
+ * Errors (err->offset is a stream offset):
+ *   PGWIRE_ERR_ARGUMENT      NULL arguments, or copy_data is no CopyData
+ *   PGWIRE_ERR_TRUNCATED     empty payload, or a field runs past its end
+ *   PGWIRE_ERR_UNKNOWN_TYPE  the first byte names no replication message
+ *                            in that direction (e.g. ordinary COPY data)
+ *   PGWIRE_ERR_TRAILING      bytes after the last field
+ */
+PGWIRE_EXPORT int pgwire_decode_replication(const pgwire_msg *copy_data, pgwire_msg *out,
+											pgwire_error *err);
+
+/*
+ * The same for a bare payload data[0..len) sent in direction dir, whose
+ * first byte has stream offset base_offset.  Errors as above.
+ */
+PGWIRE_EXPORT int pgwire_decode_replication_bytes(const uint8_t *data, size_t len,
+												  pgwire_direction dir, uint64_t base_offset,
+												  pgwire_msg *out, pgwire_error *err);
+
+/* ---- pgoutput ---------------------------------------------------------- */
+
+/*
+ * What the pgoutput decoder must know from earlier messages of the same
+ * stream: whether we are between Stream Start and Stream Stop (where
+ * Message, Relation, Type, Insert, Update, Delete and Truncate carry the
+ * transaction's xid first).  Zero-initialise; pgwire_pgoutput_track()
+ * keeps it up to date.
+ */
+typedef struct pgwire_pgoutput_state
+{
+	uint8_t		in_stream;		/* inside a streamed block */
+	uint32_t	stream_xid;		/* xid of the open streamed block */
+} pgwire_pgoutput_state;
+
+/*
+ * Decode one pgoutput message data[0..len) (one XLogData.data, or one row
+ * of pg_logical_slot_*_binary_changes) of protocol version proto_version
+ * (1..4).  st may be NULL (no streamed block open).  out->frame.raw is
+ * data, with stream offset 0; set out->frame.offset afterwards to place
+ * the message in a larger stream.  Presence bits (out->present) are set
+ * for the xid inside streamed blocks, for the old tuple of Update, and for
+ * the parallel-apply fields of Stream Abort (decided by the message size:
+ * 8 or 24 bytes after the type byte).
+ *
+ * Errors (err->offset counts from data[0]):
+ *   PGWIRE_ERR_ARGUMENT      NULL arguments or proto_version outside 1..4
+ *   PGWIRE_ERR_TRUNCATED     empty, or a field runs past the end
+ *   PGWIRE_ERR_UNKNOWN_TYPE  the first byte names no pgoutput message, or
+ *                            a message newer than proto_version
+ *   PGWIRE_ERR_BAD_VALUE     a tuple kind other than 'N'/'K'/'O' where one
+ *                            is due, a column kind none of n/u/t/b, a
+ *                            negative Message length or Truncate count
+ *   PGWIRE_ERR_TRAILING      bytes after the last field
+ */
+PGWIRE_EXPORT int pgwire_decode_pgoutput(const uint8_t *data, size_t len, int proto_version,
+										 const pgwire_pgoutput_state *st, pgwire_msg *out,
+										 pgwire_error *err);
+
+/*
+ * Update *st after decoding m: Stream Start opens a streamed block,
+ * Stream Stop closes it.  Other messages leave it unchanged.
+ */
+PGWIRE_EXPORT void pgwire_pgoutput_track(pgwire_pgoutput_state *st, const pgwire_msg *m);
+
+/* 1 if kind is a pgoutput message, 2 if a replication payload, else 0. */
+PGWIRE_EXPORT int pgwire_is_payload_kind(pgwire_msg_kind kind);
+
+/*
+ * Write a decoded (or hand-built) replication or pgoutput message back:
+ * the type byte and the fields, no length word, appended to out.
+ * pgwire_encode_payload(decode(b)) reproduces b exactly.  Optional fields
+ * are written when their present bit is set.
+ *
+ * Errors: PGWIRE_ERR_ARGUMENT (not such a message kind), and those of
+ * pgwire_encode(): PGWIRE_ERR_EMBEDDED_NUL, PGWIRE_ERR_RANGE,
+ * PGWIRE_ERR_BAD_VALUE (bad tuple column kind), PGWIRE_ERR_LENGTH,
+ * PGWIRE_ERR_NOMEM.  On error out is left as it was.
+ */
+PGWIRE_EXPORT int pgwire_encode_payload(const pgwire_msg *m, pgwire_buf *out,
+										pgwire_error *err);
+
+/* Iterators over Relation columns and TupleData (from a decoded message). */
+PGWIRE_EXPORT int pgwire_next_lr_column(pgwire_iter *it, pgwire_lr_column *out);
+PGWIRE_EXPORT int pgwire_next_tuple_column(pgwire_iter *it, pgwire_tuple_column *out);
+
+/* Relation OID i (i < relation_count) of a decoded Truncate. */
+PGWIRE_EXPORT uint32_t pgwire_truncate_relation_oid(const pgwire_msg *m, uint32_t i);
+
+/* ---- Relation cache ---------------------------------------------------- */
+
+/*
+ * Remembers the latest Relation message per relation OID (namespace, name,
+ * replica identity, columns with name, type OID, flags), copied, so that
+ * Insert/Update/Delete tuples can be shown with column names after the
+ * Relation bytes are gone.  A later Relation for the same OID replaces
+ * the entry (pgoutput re-sends it after schema changes).
+ */
+typedef struct pgwire_relcache pgwire_relcache;
+
+/* One cached column. */
+typedef struct pgwire_relcache_column
+{
+	char	   *name;
+	uint32_t	type_oid;
+	int32_t		type_modifier;
+	uint8_t		flags;			/* 1: part of the key */
+} pgwire_relcache_column;
+
+/* One cached relation; valid until the entry is replaced or freed. */
+typedef struct pgwire_relcache_rel
+{
+	uint32_t	oid;
+	char	   *namespace_name;
+	char	   *relation_name;
+	uint8_t		replica_identity;
+	uint16_t	ncolumns;
+	pgwire_relcache_column *columns;
+} pgwire_relcache_rel;
+
+/* NULL on out-of-memory; alloc may be NULL (libc). */
+PGWIRE_EXPORT pgwire_relcache *pgwire_relcache_create(const pgwire_allocator *alloc);
+PGWIRE_EXPORT void pgwire_relcache_free(pgwire_relcache *rc);
+
+/*
+ * Remember a decoded Relation message (other kinds: PGWIRE_ERR_ARGUMENT).
+ * PGWIRE_OK or PGWIRE_ERR_NOMEM (the cache is unchanged then).
+ */
+PGWIRE_EXPORT int pgwire_relcache_add(pgwire_relcache *rc, const pgwire_msg *relation);
+
+/* The relation with this OID, or NULL if no Relation was seen for it. */
+PGWIRE_EXPORT const pgwire_relcache_rel *pgwire_relcache_get(const pgwire_relcache *rc,
+															 uint32_t oid);
+
+/*
+ * Append TupleData tuple (a pgwire_group of TupleData columns from a
+ * decoded Insert/Update/Delete) as a JSON object to out:
+ *   {"id":"1","name":"x","big":{"unchanged":true},"pic":{"hex":"0a0b"},"n":null}
+ * Keys are the column names from rel (NULL rel, or more columns than rel
+ * has: "1", "2" ... by position); 't' values become JSON strings (bytes
+ * that are not valid UTF-8 are written as \u00XX escapes of each byte),
+ * 'n' null, 'u' {"unchanged":true}, 'b' {"hex":"..."}.
+ * Returns the buffer's status (PGWIRE_OK or PGWIRE_ERR_NOMEM).
+ */
+PGWIRE_EXPORT int pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple,
+									pgwire_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* PGWIRE_REPLICATION_H */

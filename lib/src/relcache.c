@@ -1,0 +1,273 @@
+/*
+ * relcache.c
+ *    The pgoutput relation cache: the latest Relation message per relation
+ *    OID, copied out of the message bytes, and the rendering of a tuple as
+ *    a JSON object keyed by column name.
+ *
+ * pgoutput sends a Relation message before the first change of a relation
+ * in a session and again after its schema changes; Insert, Update and
+ * Delete carry only the OID, so a consumer must remember the Relation to
+ * name the columns (docs, "Logical Streaming Replication Protocol").
+ * Relations are few; a linear array is enough.
+ */
+#include <string.h>
+
+#include "pgwire/replication.h"
+
+struct pgwire_relcache
+{
+	const pgwire_allocator *alloc;
+	pgwire_relcache_rel *rels;
+	size_t		nrels;
+	size_t		cap;
+};
+
+static void *
+rc_alloc(const pgwire_relcache *rc, size_t n)
+{
+	return rc->alloc->malloc(n ? n : 1, rc->alloc->user_data);
+}
+
+static void
+rc_free(const pgwire_relcache *rc, void *p)
+{
+	if (p)
+		rc->alloc->free(p, rc->alloc->user_data);
+}
+
+static char *
+rc_strdup(const pgwire_relcache *rc, const pgwire_slice *s)
+{
+	char	   *p = rc_alloc(rc, s->len + 1);
+
+	if (p)
+	{
+		if (s->len)
+			memcpy(p, s->ptr, s->len);
+		p[s->len] = '\0';
+	}
+	return p;
+}
+
+static void
+rel_clear(const pgwire_relcache *rc, pgwire_relcache_rel *rel)
+{
+	if (rel->columns)
+		for (uint16_t i = 0; i < rel->ncolumns; i++)
+			rc_free(rc, rel->columns[i].name);
+	rc_free(rc, rel->columns);
+	rc_free(rc, rel->namespace_name);
+	rc_free(rc, rel->relation_name);
+	memset(rel, 0, sizeof(*rel));
+}
+
+pgwire_relcache *
+pgwire_relcache_create(const pgwire_allocator *alloc)
+{
+	pgwire_relcache *rc;
+
+	if (alloc == NULL)
+		alloc = pgwire_default_allocator();
+	rc = alloc->malloc(sizeof(*rc), alloc->user_data);
+	if (rc == NULL)
+		return NULL;
+	memset(rc, 0, sizeof(*rc));
+	rc->alloc = alloc;
+	return rc;
+}
+
+void
+pgwire_relcache_free(pgwire_relcache *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < rc->nrels; i++)
+		rel_clear(rc, &rc->rels[i]);
+	rc_free(rc, rc->rels);
+	rc->alloc->free(rc, rc->alloc->user_data);
+}
+
+/* Copy a decoded Relation into *rel; on failure nothing stays allocated. */
+static int
+rel_copy(const pgwire_relcache *rc, const pgwire_msg *m, pgwire_relcache_rel *rel)
+{
+	pgwire_iter it;
+	pgwire_lr_column col;
+	uint16_t	n = 0;
+
+	memset(rel, 0, sizeof(*rel));
+	rel->oid = m->u.lr_relation.relation_oid;
+	rel->replica_identity = m->u.lr_relation.replica_identity;
+	rel->namespace_name = rc_strdup(rc, &m->u.lr_relation.namespace_name);
+	rel->relation_name = rc_strdup(rc, &m->u.lr_relation.relation_name);
+	rel->columns = rc_alloc(rc, sizeof(pgwire_relcache_column) * m->u.lr_relation.columns.count);
+	if (!rel->namespace_name || !rel->relation_name || !rel->columns)
+	{
+		rel_clear(rc, rel);
+		return PGWIRE_ERR_NOMEM;
+	}
+	pgwire_iter_init(&it, &m->u.lr_relation.columns);
+	while (pgwire_next_lr_column(&it, &col))
+	{
+		pgwire_relcache_column *c = &rel->columns[n];
+
+		c->name = rc_strdup(rc, &col.name);
+		c->type_oid = col.type_oid;
+		c->type_modifier = col.type_modifier;
+		c->flags = col.flags;
+		rel->ncolumns = ++n;
+		if (c->name == NULL)
+		{
+			rel_clear(rc, rel);
+			return PGWIRE_ERR_NOMEM;
+		}
+	}
+	return PGWIRE_OK;
+}
+
+int
+pgwire_relcache_add(pgwire_relcache *rc, const pgwire_msg *relation)
+{
+	pgwire_relcache_rel rel;
+	size_t		i;
+	int			st;
+
+	if (rc == NULL || relation == NULL || relation->kind != PGWIRE_MSG_LR_RELATION)
+		return PGWIRE_ERR_ARGUMENT;
+	for (i = 0; i < rc->nrels; i++)
+		if (rc->rels[i].oid == relation->u.lr_relation.relation_oid)
+			break;
+	if (i == rc->nrels && rc->nrels == rc->cap)
+	{
+		size_t		ncap = rc->cap ? rc->cap * 2 : 8;
+		void	   *p = rc->alloc->realloc(rc->rels, ncap * sizeof(*rc->rels),
+										   rc->alloc->user_data);
+
+		if (p == NULL)
+			return PGWIRE_ERR_NOMEM;
+		rc->rels = p;
+		rc->cap = ncap;
+	}
+	if ((st = rel_copy(rc, relation, &rel)) != PGWIRE_OK)
+		return st;
+	if (i == rc->nrels)
+		rc->nrels++;
+	else
+		rel_clear(rc, &rc->rels[i]);
+	rc->rels[i] = rel;
+	return PGWIRE_OK;
+}
+
+const pgwire_relcache_rel *
+pgwire_relcache_get(const pgwire_relcache *rc, uint32_t oid)
+{
+	if (rc == NULL)
+		return NULL;
+	for (size_t i = 0; i < rc->nrels; i++)
+		if (rc->rels[i].oid == oid)
+			return &rc->rels[i];
+	return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+static size_t
+utf8_len(const uint8_t *p, size_t avail)
+{
+	size_t		n;
+	uint32_t	cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xE0) == 0xC0)
+		n = 2, cp = p[0] & 0x1F;
+	else if ((p[0] & 0xF0) == 0xE0)
+		n = 3, cp = p[0] & 0x0F;
+	else if ((p[0] & 0xF8) == 0xF0)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+	{
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		(cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return n;
+}
+
+/* A JSON string of bytes; invalid UTF-8 bytes become \u00XX each. */
+static void
+json_string(pgwire_buf *out, const uint8_t *s, size_t len)
+{
+	pgwire_buf_append(out, "\"", 1);
+	for (size_t i = 0; i < len;)
+	{
+		uint8_t		c = s[i];
+		size_t		n = utf8_len(s + i, len - i);
+
+		if (c == '"' || c == '\\')
+		{
+			pgwire_buf_printf(out, "\\%c", c);
+			i++;
+		}
+		else if (c < 0x20 || n == 0)
+		{
+			pgwire_buf_printf(out, "\\u%04x", c);
+			i++;
+		}
+		else
+		{
+			pgwire_buf_append(out, s + i, n);
+			i += n;
+		}
+	}
+	pgwire_buf_append(out, "\"", 1);
+}
+
+int
+pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgwire_buf *out)
+{
+	pgwire_iter it;
+	pgwire_tuple_column col;
+	uint32_t	i = 0;
+
+	pgwire_buf_append(out, "{", 1);
+	pgwire_iter_init(&it, tuple);
+	while (pgwire_next_tuple_column(&it, &col))
+	{
+		if (i > 0)
+			pgwire_buf_append(out, ",", 1);
+		if (rel && i < rel->ncolumns)
+			json_string(out, (const uint8_t *) rel->columns[i].name,
+						strlen(rel->columns[i].name));
+		else
+			pgwire_buf_printf(out, "\"%u\"", i + 1);
+		pgwire_buf_append(out, ":", 1);
+		switch (col.kind)
+		{
+			case 'n':
+				pgwire_buf_puts(out, "null");
+				break;
+			case 'u':
+				pgwire_buf_puts(out, "{\"unchanged\":true}");
+				break;
+			case 't':
+				json_string(out, col.value.ptr, (size_t) col.value.len);
+				break;
+			default:
+				pgwire_buf_puts(out, "{\"hex\":\"");
+				for (int32_t k = 0; k < col.value.len; k++)
+					pgwire_buf_printf(out, "%02x", col.value.ptr[k]);
+				pgwire_buf_puts(out, "\"}");
+				break;
+		}
+		i++;
+	}
+	return pgwire_buf_append(out, "}", 1);
+}
