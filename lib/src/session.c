@@ -1,0 +1,410 @@
+/*
+ * session.c
+ *    The session tracker: two incremental readers, one per direction, and
+ *    the connection state that only the pair of them reveals (which 'p'
+ *    message comes next, SSL/GSS answers and encryption, protocol version,
+ *    COPY mode, replication, transaction status).
+ *
+ * The rules follow the PostgreSQL docs, "Message Flow": Start-up, COPY
+ * Operations, SSL and GSSAPI Session Encryption, Canceling Requests.
+ * Wireshark's pgsql dissector keeps the same per-conversation state.
+ */
+#include <string.h>
+
+#include "pgwire/session.h"
+#include "session_internal.h"
+
+struct pgwire_session
+{
+	pgwire_reader *reader[2];	/* indexed by pgwire_direction */
+	pgwire_session_state state;
+	uint8_t		copy_done[2];	/* CopyDone seen per direction (copy both) */
+	uint8_t		failed[2];		/* the direction's reader hit a framing error */
+	const pgwire_allocator *alloc;
+};
+
+pgwire_session *
+pgwire_session_create(const pgwire_limits *lim, const pgwire_allocator *alloc)
+{
+	pgwire_session *s;
+
+	if (alloc == NULL)
+		alloc = pgwire_default_allocator();
+	s = alloc->malloc(sizeof(*s), alloc->user_data);
+	if (s == NULL)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->alloc = alloc;
+	s->reader[PGWIRE_FRONTEND] = pgwire_reader_create(PGWIRE_FRONTEND, lim, alloc);
+	s->reader[PGWIRE_BACKEND] = pgwire_reader_create(PGWIRE_BACKEND, lim, alloc);
+	if (s->reader[PGWIRE_FRONTEND] == NULL || s->reader[PGWIRE_BACKEND] == NULL)
+	{
+		pgwire_session_free(s);
+		return NULL;
+	}
+	s->state.auth_response = PGWIRE_MSG_INVALID;
+	return s;
+}
+
+void
+pgwire_session_free(pgwire_session *s)
+{
+	if (s == NULL)
+		return;
+	pgwire_reader_free(s->reader[PGWIRE_FRONTEND]);
+	pgwire_reader_free(s->reader[PGWIRE_BACKEND]);
+	s->alloc->free(s, s->alloc->user_data);
+}
+
+static int
+valid_dir(pgwire_direction dir)
+{
+	return dir == PGWIRE_FRONTEND || dir == PGWIRE_BACKEND;
+}
+
+int
+pgwire_session_feed(pgwire_session *s, pgwire_direction dir, const void *data,
+					size_t len)
+{
+	if (s == NULL || !valid_dir(dir))
+		return PGWIRE_ERR_ARGUMENT;
+	return pgwire_reader_feed(s->reader[dir], data, len);
+}
+
+const pgwire_session_state *
+pgwire_session_state_get(const pgwire_session *s)
+{
+	return &s->state;
+}
+
+/* ---- State updates ---------------------------------------------------- */
+
+/* v[0..len) is a case-insensitive abbreviation of w that parse_bool takes */
+static int
+bool_word(const uint8_t *v, size_t len, const char *w)
+{
+	/* "o" alone is ambiguous between on and off */
+	size_t		need = w[0] == 'o' ? 2 : 1;
+	size_t		k;
+
+	if (len < need || len > strlen(w))
+		return 0;
+	for (k = 0; k < len; k++)
+	{
+		uint8_t		c = v[k];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c != (uint8_t) w[k])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The backend's "replication" startup parameter, read as the server reads
+ * it (ProcessStartupPacket, in postmaster.c up to PostgreSQL 16 and
+ * backend_startup.c since 17): "database" exactly means a logical walsender,
+ * otherwise parse_bool() rules (case-insensitive, unique prefixes of
+ * true/false/yes/no, "on"/"off" from two letters, "1"/"0").  A value the
+ * server would reject leaves 0: that connection never gets started.
+ */
+static uint8_t
+replication_mode(const uint8_t *v, size_t len)
+{
+	if (len == 8 && memcmp(v, "database", 8) == 0)
+		return 2;
+	if (bool_word(v, len, "true") || bool_word(v, len, "yes") ||
+		bool_word(v, len, "on") || bool_word(v, len, "1"))
+		return 1;
+	return 0;
+}
+
+static void
+note_startup(pgwire_session *s, const pgwire_msg *m)
+{
+	pgwire_iter it;
+	pgwire_parameter p;
+
+	s->state.requested_version = m->u.startup_message.protocol_version;
+	s->state.protocol_version = m->u.startup_message.protocol_version;
+	pgwire_iter_init(&it, &m->u.startup_message.parameters);
+	while (pgwire_next_parameter(&it, &p))
+	{
+		if (p.name.len == 11 && memcmp(p.name.ptr, "replication", 11) == 0)
+			s->state.replication = replication_mode(p.value.ptr, p.value.len);
+	}
+	/* the backend's first byte is now a typed message, never an answer */
+	if (pgwire_reader_phase(s->reader[PGWIRE_BACKEND]) == PGWIRE_PHASE_AUTO)
+		pgwire_reader_set_phase(s->reader[PGWIRE_BACKEND], PGWIRE_PHASE_TYPED);
+}
+
+static void
+expect_answer(pgwire_session *s, pgwire_phase phase)
+{
+	if (pgwire_reader_phase(s->reader[PGWIRE_BACKEND]) != PGWIRE_PHASE_ENCRYPTED)
+		pgwire_reader_set_phase(s->reader[PGWIRE_BACKEND], phase);
+}
+
+/* CopyDone from dir: copy in/out ends; copy both ends once both sent one. */
+static void
+note_copy_done(pgwire_session *s, pgwire_direction dir)
+{
+	s->copy_done[dir] = 1;
+	if ((s->state.copy_mode == 'G' && dir == PGWIRE_FRONTEND) ||
+		(s->state.copy_mode == 'H' && dir == PGWIRE_BACKEND) ||
+		(s->state.copy_mode == 'W' && s->copy_done[0] && s->copy_done[1]))
+		s->state.copy_mode = 0;
+}
+
+static void
+start_copy(pgwire_session *s, uint8_t mode)
+{
+	s->state.copy_mode = mode;
+	s->copy_done[0] = s->copy_done[1] = 0;
+}
+
+static void
+note_frontend(pgwire_session *s, const pgwire_msg *m)
+{
+	switch (m->kind)
+	{
+		case PGWIRE_MSG_SSL_REQUEST:
+			expect_answer(s, PGWIRE_PHASE_SSL_ANSWER);
+			break;
+		case PGWIRE_MSG_GSSENC_REQUEST:
+			expect_answer(s, PGWIRE_PHASE_GSS_ANSWER);
+			break;
+		case PGWIRE_MSG_STARTUP_MESSAGE:
+			note_startup(s, m);
+			break;
+		case PGWIRE_MSG_CANCEL_REQUEST:
+			s->state.cancel = 1;
+			break;
+		case PGWIRE_MSG_PASSWORD_MESSAGE:
+		case PGWIRE_MSG_SASL_INITIAL_RESPONSE:
+		case PGWIRE_MSG_SASL_RESPONSE:
+		case PGWIRE_MSG_GSS_RESPONSE:
+		case PGWIRE_MSG_AUTHENTICATION_RESPONSE:
+			/* each 'p' answers exactly one Authentication request */
+			s->state.auth_response = PGWIRE_MSG_INVALID;
+			break;
+		case PGWIRE_MSG_COPY_DONE:
+			note_copy_done(s, PGWIRE_FRONTEND);
+			break;
+		case PGWIRE_MSG_COPY_FAIL:
+			if (s->state.copy_mode == 'G' || s->state.copy_mode == 'W')
+				s->state.copy_mode = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+/* The 'p' message an Authentication request asks for ("Start-up"). */
+static pgwire_msg_kind
+reply_to(pgwire_msg_kind request)
+{
+	switch (request)
+	{
+		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
+		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
+			return PGWIRE_MSG_PASSWORD_MESSAGE;
+		case PGWIRE_MSG_AUTHENTICATION_GSS:
+		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
+		case PGWIRE_MSG_AUTHENTICATION_SSPI:
+			return PGWIRE_MSG_GSS_RESPONSE;
+		case PGWIRE_MSG_AUTHENTICATION_SASL:
+			return PGWIRE_MSG_SASL_INITIAL_RESPONSE;
+		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
+			return PGWIRE_MSG_SASL_RESPONSE;
+		default:
+			return PGWIRE_MSG_INVALID;
+	}
+}
+
+static void
+note_backend(pgwire_session *s, const pgwire_msg *m)
+{
+	switch (m->kind)
+	{
+		case PGWIRE_MSG_SSL_RESPONSE:
+		case PGWIRE_MSG_GSSENC_RESPONSE:
+			/* the reader itself switched the backend to encrypted */
+			if (m->frame.type == 'S' || m->frame.type == 'G')
+			{
+				s->state.encrypted = m->frame.type;
+				pgwire_reader_set_phase(s->reader[PGWIRE_FRONTEND],
+										PGWIRE_PHASE_ENCRYPTED);
+			}
+			break;
+		case PGWIRE_MSG_NEGOTIATE_PROTOCOL_VERSION:
+			s->state.protocol_version = m->u.negotiate_protocol_version.newest_minor_version;
+			break;
+		case PGWIRE_MSG_AUTHENTICATION_OK:
+			s->state.authenticated = 1;
+			s->state.auth_response = PGWIRE_MSG_INVALID;
+			break;
+		case PGWIRE_MSG_AUTHENTICATION_KERBEROS_V5:
+		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
+		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
+		case PGWIRE_MSG_AUTHENTICATION_GSS:
+		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
+		case PGWIRE_MSG_AUTHENTICATION_SSPI:
+		case PGWIRE_MSG_AUTHENTICATION_SASL:
+		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
+		case PGWIRE_MSG_AUTHENTICATION_SASL_FINAL:
+		case PGWIRE_MSG_AUTHENTICATION_UNKNOWN:
+			s->state.auth_response = reply_to(m->kind);
+			break;
+		case PGWIRE_MSG_READY_FOR_QUERY:
+			s->state.transaction_status = m->u.ready_for_query.status;
+			/* COPY always ends before the command's ReadyForQuery */
+			s->state.copy_mode = 0;
+			break;
+		case PGWIRE_MSG_COPY_IN_RESPONSE:
+			start_copy(s, 'G');
+			break;
+		case PGWIRE_MSG_COPY_OUT_RESPONSE:
+			start_copy(s, 'H');
+			break;
+		case PGWIRE_MSG_COPY_BOTH_RESPONSE:
+			start_copy(s, 'W');
+			break;
+		case PGWIRE_MSG_COPY_DONE:
+			note_copy_done(s, PGWIRE_BACKEND);
+			break;
+		case PGWIRE_MSG_ERROR_RESPONSE:
+			/* an error ends any COPY and any authentication exchange */
+			s->state.copy_mode = 0;
+			s->state.auth_response = PGWIRE_MSG_INVALID;
+			break;
+		default:
+			break;
+	}
+}
+
+/* ---- Taking messages -------------------------------------------------- */
+
+/* A raw chunk in msg->frame: bytes that are not (or not known) messages. */
+static void
+raw_chunk(pgwire_msg *msg, pgwire_direction dir, const uint8_t *data, size_t len,
+		  uint64_t offset)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->kind = PGWIRE_MSG_INVALID;
+	msg->frame.direction = dir;
+	msg->frame.raw = data;
+	msg->frame.raw_len = len;
+	msg->frame.offset = offset;
+}
+
+size_t
+pgwire_session_take_pending(pgwire_session *s, pgwire_direction dir, pgwire_msg *msg)
+{
+	const uint8_t *data;
+	uint64_t	offset;
+	size_t		n;
+
+	n = pgwire_reader_take_raw(s->reader[dir], &data, &offset);
+	raw_chunk(msg, dir, data, n, offset);
+	return n;
+}
+
+uint64_t
+pgwire_session_offset(const pgwire_session *s, pgwire_direction dir)
+{
+	return pgwire_reader_offset(s->reader[dir]);
+}
+
+pgwire_phase
+pgwire_session_phase(const pgwire_session *s, pgwire_direction dir)
+{
+	return pgwire_reader_phase(s->reader[dir]);
+}
+
+int
+pgwire_session_failed(const pgwire_session *s, pgwire_direction dir)
+{
+	return s->failed[dir];
+}
+
+size_t
+pgwire_session_pending(const pgwire_session *s, pgwire_direction dir)
+{
+	return pgwire_reader_pending(s->reader[dir]);
+}
+
+/*
+ * dir is encrypted: hand out what is pending, or INCOMPLETE when nothing
+ * is.  A frontend reader that met a TLS record by itself (direct SSL, or
+ * TLS right after an 'S' the tracker has not read yet) makes the state
+ * and the backend follow.
+ */
+static int
+take_encrypted(pgwire_session *s, pgwire_direction dir, pgwire_msg *msg,
+			   pgwire_error *err)
+{
+	pgwire_reader *be = s->reader[PGWIRE_BACKEND];
+
+	if (s->state.encrypted == 0)
+	{
+		s->state.encrypted = 'S';
+		/* without a pending SSLRequest the server answers in TLS at once */
+		if (dir == PGWIRE_FRONTEND &&
+			(pgwire_reader_phase(be) == PGWIRE_PHASE_AUTO ||
+			 pgwire_reader_phase(be) == PGWIRE_PHASE_TYPED))
+			pgwire_reader_set_phase(be, PGWIRE_PHASE_ENCRYPTED);
+	}
+	if (pgwire_session_take_pending(s, dir, msg) == 0)
+		return PGWIRE_INCOMPLETE;
+	return pgwire_error_set(err, PGWIRE_ERR_ENCRYPTED, msg->frame.offset,
+							"%zu bytes of %s data follow; they are not protocol messages",
+							msg->frame.raw_len,
+							s->state.encrypted == 'G' ? "GSSAPI-encrypted" : "TLS");
+}
+
+int
+pgwire_session_next(pgwire_session *s, pgwire_direction dir, pgwire_msg *msg,
+					pgwire_error *err)
+{
+	pgwire_frame frame;
+	pgwire_context ctx;
+	pgwire_error local;
+	int			rc;
+
+	if (s == NULL || msg == NULL || !valid_dir(dir))
+		return pgwire_error_set(err, PGWIRE_ERR_ARGUMENT, 0,
+								"NULL session or message, or invalid direction");
+	memset(msg, 0, sizeof(*msg));
+	rc = pgwire_reader_next(s->reader[dir], &frame, &local);
+	if (rc == PGWIRE_INCOMPLETE)
+		return rc;
+	if (rc == PGWIRE_ERR_ENCRYPTED)
+		return take_encrypted(s, dir, msg, err);
+	if (rc != PGWIRE_OK)
+	{
+		/* sticky framing error: pass the bytes on so none is lost */
+		s->failed[dir] = 1;
+		pgwire_session_take_pending(s, dir, msg);
+		if (err)
+			*err = local;
+		return rc;
+	}
+
+	ctx.auth_response = s->state.auth_response;
+	ctx.flags = 0;
+	rc = pgwire_decode(&frame, &ctx, msg, err);
+	if (rc != PGWIRE_OK)
+	{
+		/* well-framed but undecodable: report it and go on with the next */
+		msg->kind = PGWIRE_MSG_INVALID;
+		msg->frame = frame;
+		return rc;
+	}
+	if (dir == PGWIRE_FRONTEND)
+		note_frontend(s, msg);
+	else
+		note_backend(s, msg);
+	return PGWIRE_OK;
+}
