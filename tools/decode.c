@@ -1,0 +1,350 @@
+/*
+ * tools/decode.c
+ *    pgwire decode: a saved byte stream (or two, one per direction) in,
+ *    one line per message out: JSON Lines, libpq PQtrace lines, or byte
+ *    maps.
+ *
+ * One direction is decoded with a pgwire_session fed only that direction,
+ * so messages whose kind depends on the other side are decoded as far as
+ * one side allows and marked inferred.  --conversation decodes both saved
+ * directions of a connection with pgwire_conversation, which rebuilds the
+ * context from the protocol's turn-taking.
+ *
+ * Bytes that are not a message (a malformed frame, an encrypted tail, an
+ * incomplete end) become raw records, so that the JSON output still encodes
+ * back to the input byte for byte; malformed bytes make the exit status 1.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+#include "util.h"
+
+/* Feed the session this much at a time so its buffer stays small. */
+#define FEED_CHUNK (1024 * 1024)
+/* Write the rendered text out when it grows past this. */
+#define FLUSH_AT (64 * 1024)
+
+typedef struct decode_out
+{
+	out_opts	opts;
+	pgwire_buf	text;
+	FILE	   *f;
+	int			failed;			/* an output error occurred */
+} decode_out;
+
+static void
+decode_usage(FILE *f)
+{
+	fprintf(f,
+			"Usage: pgwire decode [OPTION...] [FILE|-]\n"
+			"       pgwire decode --conversation CLIENT_FILE SERVER_FILE [OPTION...]\n"
+			"\n"
+			"Decode a saved protocol byte stream, one message per line.\n"
+			"\n"
+			"  -d, --direction frontend|backend  who sent FILE (default frontend)\n"
+			"  -c, --conversation   FILE pair: frontend then backend stream of one\n"
+			"                       connection (pgwire proxy --save writes them)\n"
+			"  -f, --format json|trace|explain   JSON Lines (default), libpq PQtrace\n"
+			"                       lines, or annotated byte maps\n"
+			"  -r, --regress        trace: PQtrace regress mode (hide OIDs etc.)\n"
+			"  -O, --offsets        show each message's offset in its stream\n"
+			"\n"
+			"Bytes that are not a message are printed as raw records with the\n"
+			"error; exit status 1 if there were any (encrypted bytes excepted).\n");
+}
+
+static int
+flush_text(decode_out *d, int force)
+{
+	if (d->text.status != PGWIRE_OK)
+	{
+		tool_err("formatting failed: %s", pgwire_strerror(d->text.status));
+		d->failed = 1;
+		pgwire_buf_reset(&d->text);
+		return -1;
+	}
+	if (d->text.len > 0 && (force || d->text.len >= FLUSH_AT))
+	{
+		if (fwrite(d->text.data, 1, d->text.len, d->f) != d->text.len)
+			d->failed = 1;
+		pgwire_buf_reset(&d->text);
+	}
+	return 0;
+}
+
+/*
+ * Did the session hand back one well-framed message whose body failed to
+ * decode (decoding goes on after it), rather than a sticky framing error
+ * with every pending byte?
+ */
+static int
+is_frame_error(int rc, const pgwire_msg *m)
+{
+	const pgwire_frame *fr = &m->frame;
+
+	if (rc == PGWIRE_ERR_LENGTH || rc == PGWIRE_ERR_STATE ||
+		rc == PGWIRE_ERR_NOMEM || rc == PGWIRE_ERR_ARGUMENT || fr->raw_len == 0)
+		return 0;
+	switch (fr->kind)
+	{
+		case PGWIRE_FRAME_TYPED:
+			return fr->raw_len >= 5 && fr->raw_len == (size_t) fr->length + 1;
+		case PGWIRE_FRAME_UNTYPED:
+			return fr->raw_len == fr->length;
+		case PGWIRE_FRAME_BYTE:
+			return fr->raw_len == 1;
+	}
+	return 0;
+}
+
+static int
+decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
+{
+	pgwire_session *s = pgwire_session_create(NULL, NULL);
+	size_t		fed = 0,
+				consumed = 0;
+	int			errors = 0;
+
+	if (s == NULL)
+	{
+		tool_err("out of memory");
+		return EXIT_USAGE;
+	}
+	for (;;)
+	{
+		pgwire_msg	m;
+		pgwire_error err;
+		int			rc;
+
+		memset(&m, 0, sizeof(m));
+		memset(&err, 0, sizeof(err));
+		rc = pgwire_session_next(s, dir, &m, &err);
+		if (rc == PGWIRE_OK)
+		{
+			out_message(&d->opts, &m, 0, &d->text);
+			consumed += m.frame.raw_len;
+		}
+		else if (rc == PGWIRE_INCOMPLETE)
+		{
+			if (fed < len)
+			{
+				size_t		n = len - fed < FEED_CHUNK ? len - fed : FEED_CHUNK;
+
+				if (pgwire_session_feed(s, dir, data + fed, n) != PGWIRE_OK)
+				{
+					tool_err("out of memory");
+					errors = -1;
+					break;
+				}
+				fed += n;
+				continue;
+			}
+			if (consumed < len)
+			{
+				pgwire_error_set(&err, PGWIRE_ERR_TRUNCATED, consumed,
+								 "the stream ends inside a message (%zu bytes left over)",
+								 len - consumed);
+				out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
+						&d->text);
+				errors++;
+			}
+			break;
+		}
+		else if (rc == PGWIRE_ERR_ENCRYPTED)
+		{
+			/* all the rest is TLS/GSSAPI: one record, not an error */
+			out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
+					&d->text);
+			break;
+		}
+		else if (is_frame_error(rc, &m))
+		{
+			out_raw(&d->opts, dir, consumed, m.frame.raw, m.frame.raw_len, &err, &d->text);
+			consumed += m.frame.raw_len;
+			errors++;
+		}
+		else
+		{
+			/* framing lost: everything from here on is one raw record */
+			if (err.status == PGWIRE_OK)
+				pgwire_error_set(&err, rc, consumed, "%s", pgwire_strerror(rc));
+			out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
+					&d->text);
+			errors++;
+			break;
+		}
+		flush_text(d, 0);
+	}
+	flush_text(d, 1);
+	pgwire_session_free(s);
+	if (errors < 0)
+		return EXIT_USAGE;
+	return errors > 0 ? EXIT_INPUT_ERROR : 0;
+}
+
+static int
+decode_conversation(decode_out *d, const uint8_t *fe, size_t fe_len,
+					const uint8_t *be, size_t be_len)
+{
+	pgwire_conversation *c = pgwire_conversation_create(fe, fe_len, be, be_len, NULL, NULL);
+	int			errors = 0;
+	int			stalled = 0;
+
+	if (c == NULL)
+	{
+		tool_err("out of memory");
+		return EXIT_USAGE;
+	}
+	for (;;)
+	{
+		pgwire_msg	m;
+		pgwire_error err;
+		int			rc;
+
+		memset(&m, 0, sizeof(m));
+		memset(&err, 0, sizeof(err));
+		rc = pgwire_conversation_next(c, &m, &err);
+		if (rc == PGWIRE_DONE)
+			break;
+		if (rc == PGWIRE_OK)
+		{
+			out_message(&d->opts, &m, 0, &d->text);
+			stalled = 0;
+		}
+		else if (m.frame.raw_len > 0)
+		{
+			if (rc == PGWIRE_INCOMPLETE && err.status == PGWIRE_OK)
+				pgwire_error_set(&err, PGWIRE_ERR_TRUNCATED, m.frame.offset,
+								 "the %s stream ends inside a message",
+								 tool_direction_name(m.frame.direction));
+			out_raw(&d->opts, m.frame.direction, m.frame.offset, m.frame.raw,
+					m.frame.raw_len, &err, &d->text);
+			if (rc != PGWIRE_ERR_ENCRYPTED)
+				errors++;
+			stalled = 0;
+		}
+		else
+		{
+			/* an error that consumed nothing: report once, then give up */
+			tool_err("%s: %s", pgwire_status_name(rc),
+					 err.detail[0] ? err.detail : pgwire_strerror(rc));
+			errors++;
+			if (++stalled > 1 || rc == PGWIRE_INCOMPLETE)
+				break;
+		}
+		flush_text(d, 0);
+	}
+	flush_text(d, 1);
+	pgwire_conversation_free(c);
+	return errors > 0 ? EXIT_INPUT_ERROR : 0;
+}
+
+int
+cmd_decode(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"direction", required_argument, NULL, 'd'},
+		{"conversation", no_argument, NULL, 'c'},
+		{"format", required_argument, NULL, 'f'},
+		{"regress", no_argument, NULL, 'r'},
+		{"offsets", no_argument, NULL, 'O'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	decode_out	d;
+	int			dir = PGWIRE_FRONTEND;
+	int			conversation = 0;
+	int			opt,
+				rc;
+
+	memset(&d, 0, sizeof(d));
+	d.opts.format = OUT_JSON;
+	d.f = stdout;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:cf:rOh", longopts, NULL)) != -1)
+	{
+		switch (opt)
+		{
+			case 'd':
+				if ((dir = tool_parse_direction(optarg)) < 0)
+				{
+					tool_err("--direction must be frontend or backend, not \"%s\"", optarg);
+					return EXIT_USAGE;
+				}
+				break;
+			case 'c':
+				conversation = 1;
+				break;
+			case 'f':
+				if ((rc = out_parse_format(optarg)) < 0)
+				{
+					tool_err("--format must be json, trace or explain, not \"%s\"", optarg);
+					return EXIT_USAGE;
+				}
+				d.opts.format = (out_format) rc;
+				break;
+			case 'r':
+				d.opts.regress = 1;
+				break;
+			case 'O':
+				d.opts.offsets = 1;
+				break;
+			case 'h':
+				decode_usage(stdout);
+				return 0;
+			default:
+				decode_usage(stderr);
+				return EXIT_USAGE;
+		}
+	}
+	pgwire_buf_init(&d.text, NULL);
+	if (conversation)
+	{
+		uint8_t    *fe = NULL,
+				   *be = NULL;
+		size_t		fe_len,
+					be_len;
+
+		if (argc - optind != 2)
+		{
+			tool_err("--conversation needs two files: CLIENT_FILE SERVER_FILE");
+			return EXIT_USAGE;
+		}
+		if (tool_read_all(argv[optind], &fe, &fe_len) < 0)
+			return EXIT_USAGE;
+		if (tool_read_all(argv[optind + 1], &be, &be_len) < 0)
+		{
+			free(fe);
+			return EXIT_USAGE;
+		}
+		rc = decode_conversation(&d, fe, fe_len, be, be_len);
+		free(fe);
+		free(be);
+	}
+	else
+	{
+		uint8_t    *data = NULL;
+		size_t		len;
+
+		if (argc - optind > 1)
+		{
+			tool_err("decode takes one file (or --conversation CLIENT_FILE SERVER_FILE)");
+			return EXIT_USAGE;
+		}
+		if (tool_read_all(optind < argc ? argv[optind] : NULL, &data, &len) < 0)
+			return EXIT_USAGE;
+		rc = decode_one(&d, (pgwire_direction) dir, data, len);
+		free(data);
+	}
+	pgwire_buf_free(&d.text);
+	if (fflush(stdout) != 0 || d.failed)
+	{
+		tool_err("could not write the output");
+		return EXIT_USAGE;
+	}
+	return rc;
+}

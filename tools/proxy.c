@@ -1,0 +1,987 @@
+/*
+ * tools/proxy.c
+ *    pgwire proxy: a transparent tracing proxy.  Clients connect to it as
+ *    to a server; it connects each to the upstream server, forwards every
+ *    byte unchanged both ways, and prints each message as it passes.
+ *
+ * Transparency comes first: bytes are written to the other side before
+ * they are decoded, undecodable bytes are forwarded all the same (and
+ * reported), and a connection that switches to TLS is simply relayed.
+ * One thread per connection polls both sockets; the sockets are
+ * non-blocking and each direction holds at most one read's worth of bytes
+ * not yet written, reading no more from a side until the other side has
+ * taken them, so memory stays bounded whatever passes through.
+ *
+ * By default the proxy answers SSLRequest and GSSENCRequest with 'N'
+ * itself, so that the traffic stays readable; the request is not sent to
+ * the server.  --save records what the client saw: the frontend stream
+ * holds the request, the backend stream the 'N' the proxy sent, so the
+ * two saved streams decode as one consistent conversation.  With
+ * --passthrough-encryption the requests go to the server, and if it
+ * answers 'S' or 'G' the connection is reported encrypted and relayed.
+ *
+ * If the upstream server cannot be reached, the client gets an
+ * ErrorResponse (FATAL, SQLSTATE 08006) after its StartupMessage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "output.h"
+#include "util.h"
+
+/* Bytes read from one side at a time (and at most held unwritten). */
+#define CHUNK (64 * 1024)
+/* How long to wait for the upstream server to accept a connection. */
+#define CONNECT_TIMEOUT_MS 5000
+/* How long a client whose upstream is down has to send its startup packet. */
+#define STARTUP_TIMEOUT_MS 10000
+
+/* Startup-phase request codes (docs: "Message Formats"). */
+#define SSL_REQUEST_CODE 80877103
+#define GSSENC_REQUEST_CODE 80877104
+
+typedef struct proxy_cfg
+{
+	char	   *listen_host;
+	char	   *listen_port;
+	char	   *up_host;
+	char	   *up_port;
+	out_opts	opts;
+	FILE	   *out;
+	const char *save_dir;
+	int			passthrough;
+} proxy_cfg;
+
+/* One direction of a connection: bytes read from one socket for the other. */
+typedef struct pipe_dir
+{
+	int			from_fd;
+	int			to_fd;
+	uint8_t    *pend;			/* read, not yet written */
+	size_t		pend_off;
+	size_t		pend_len;
+	int			eof;			/* from_fd reached end of file */
+	int			shut;			/* to_fd shut down for writing */
+	int			save_fd;		/* --save file, -1 if none */
+	int			decoding;		/* still decoding this direction */
+	uint64_t	offset;			/* bytes of this direction seen so far */
+} pipe_dir;
+
+typedef struct conn
+{
+	int			id;
+	int			cfd;			/* client socket */
+	int			sfd;			/* upstream socket, -1 if none */
+	char		peer[NI_MAXHOST + NI_MAXSERV + 2];
+	pgwire_session *session;
+	pipe_dir	d[2];			/* [PGWIRE_FRONTEND] client->server, [BACKEND] back */
+	int			fe_startup;		/* still looking for SSL/GSSENC requests */
+	uint8_t		hold[8];		/* a possible request, held back */
+	size_t		hold_len;
+	pgwire_buf	render;			/* one record, before prefixing */
+	pgwire_buf	text;			/* prefixed lines waiting for output */
+} conn;
+
+static proxy_cfg cfg;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
+static int	active_conns = 0;
+static int	stop_pipe[2] = {-1, -1};
+
+static void
+proxy_usage(FILE *f)
+{
+	fprintf(f,
+			"Usage: pgwire proxy --listen HOST:PORT --upstream HOST:PORT [OPTION...]\n"
+			"\n"
+			"A transparent tracing proxy: forwards every byte between clients and the\n"
+			"upstream server unchanged and prints each message as it passes.\n"
+			"\n"
+			"  -l, --listen HOST:PORT     where clients connect\n"
+			"  -u, --upstream HOST:PORT   the real server\n"
+			"  -f, --format trace|json    PQtrace lines (default) or JSON Lines; each\n"
+			"                             line carries the connection number\n"
+			"  -o, --output FILE          write the trace to FILE (default stdout)\n"
+			"  -s, --save DIR             save DIR/conn-N.frontend and conn-N.backend\n"
+			"                             (raw bytes, for pgwire decode --conversation)\n"
+			"  -p, --passthrough-encryption  forward SSLRequest/GSSENCRequest to the\n"
+			"                             server instead of answering 'N'\n"
+			"  -r, --regress              trace: PQtrace regress mode\n"
+			"  -T, --suppress-timestamps  trace: no timestamps\n");
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/*
+ * Move the rendered record(s) in c->render to c->text, each line marked
+ * with the connection: "conn N\t" before trace lines, "conn":N first in
+ * JSON objects.
+ */
+static void
+prefix_lines(conn *c)
+{
+	const char *p = (const char *) c->render.data;
+	const char *end = p + c->render.len;
+
+	while (p < end)
+	{
+		const char *nl = memchr(p, '\n', (size_t) (end - p));
+		size_t		n = nl ? (size_t) (nl - p) + 1 : (size_t) (end - p);
+
+		if (cfg.opts.format == OUT_JSON && n > 1 && p[0] == '{')
+		{
+			pgwire_buf_printf(&c->text, "{\"conn\":%d%s", c->id,
+							  (n > 2 && p[1] != '}') ? "," : "");
+			pgwire_buf_append(&c->text, p + 1, n - 1);
+		}
+		else if (cfg.opts.format == OUT_JSON || n == 1)
+			pgwire_buf_append(&c->text, p, n);
+		else
+		{
+			pgwire_buf_printf(&c->text, "conn %d\t", c->id);
+			pgwire_buf_append(&c->text, p, n);
+		}
+		p += n;
+	}
+	pgwire_buf_reset(&c->render);
+}
+
+static void
+flush_conn_text(conn *c)
+{
+	if (c->text.len == 0)
+		return;
+	pthread_mutex_lock(&out_lock);
+	fwrite(c->text.data, 1, c->text.len, cfg.out);
+	fflush(cfg.out);
+	pthread_mutex_unlock(&out_lock);
+	pgwire_buf_reset(&c->text);
+}
+
+/* An event line: trace "conn N\t#\ttext", JSON {"conn":N,"event":...}. */
+static void
+event(conn *c, const char *name, const char *fmt,...)
+{
+	char		msg[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cfg.opts.format == OUT_JSON)
+	{
+		pgwire_buf_printf(&c->text, "{\"conn\":%d,\"event\":\"%s\",\"detail\":\"", c->id, name);
+		for (const char *p = msg; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				pgwire_buf_printf(&c->text, "\\%c", *p);
+			else if ((unsigned char) *p < 0x20)
+				pgwire_buf_printf(&c->text, "\\u%04x", *p);
+			else
+				pgwire_buf_append(&c->text, p, 1);
+		}
+		pgwire_buf_puts(&c->text, "\"}\n");
+	}
+	else
+		pgwire_buf_printf(&c->text, "conn %d\t#\t%s: %s\n", c->id, name, msg);
+	flush_conn_text(c);
+}
+
+static int64_t
+now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* ---- decoding what passed ---------------------------------------------- */
+
+/*
+ * Record bytes that just crossed in direction dir (already forwarded):
+ * save them, feed them to the session, print every complete message.
+ */
+static void
+record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
+{
+	pipe_dir   *pd = &c->d[dir];
+	int64_t		ts = now_us();
+
+	if (pd->save_fd >= 0 && len > 0)
+	{
+		size_t		done = 0;
+
+		while (done < len)
+		{
+			ssize_t		n = write(pd->save_fd, data + done, len - done);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+			{
+				event(c, "error", "could not save the %s stream: %s",
+					  tool_direction_name(dir), strerror(errno));
+				close(pd->save_fd);
+				pd->save_fd = -1;
+				break;
+			}
+			done += (size_t) n;
+		}
+	}
+	pd->offset += len;
+	if (!pd->decoding)
+		return;
+	if (pgwire_session_feed(c->session, dir, data, len) != PGWIRE_OK)
+	{
+		event(c, "error", "out of memory decoding the %s stream; relaying undecoded",
+			  tool_direction_name(dir));
+		pd->decoding = 0;
+		return;
+	}
+	for (;;)
+	{
+		pgwire_msg	m;
+		pgwire_error err;
+		int			rc;
+
+		memset(&m, 0, sizeof(m));
+		memset(&err, 0, sizeof(err));
+		rc = pgwire_session_next(c->session, dir, &m, &err);
+		if (rc == PGWIRE_INCOMPLETE)
+			break;
+		if (rc == PGWIRE_OK)
+			out_message(&cfg.opts, &m, ts, &c->render);
+		else if (rc == PGWIRE_ERR_ENCRYPTED)
+		{
+			const pgwire_session_state *st = pgwire_session_state_get(c->session);
+
+			event(c, "encrypted", "%s stream encrypted (%s) from offset %" PRIu64
+				  "; relaying without decoding",
+				  tool_direction_name(dir),
+				  st && st->encrypted == 'G' ? "GSSAPI" : "TLS",
+				  pd->offset - len + (m.frame.raw_len <= len ? len - m.frame.raw_len : 0));
+			pd->decoding = 0;
+			break;
+		}
+		else
+		{
+			/* report it; the bytes have been forwarded regardless */
+			out_raw(&cfg.opts, dir, m.frame.raw_len ? m.frame.offset : pd->offset,
+					m.frame.raw, m.frame.raw_len, &err, &c->render);
+			if (rc == PGWIRE_ERR_LENGTH || rc == PGWIRE_ERR_STATE ||
+				rc == PGWIRE_ERR_NOMEM || m.frame.raw_len == 0 ||
+				(m.frame.kind == PGWIRE_FRAME_TYPED &&
+				 m.frame.raw_len != (size_t) m.frame.length + 1))
+			{
+				prefix_lines(c);
+				flush_conn_text(c);
+				event(c, "error", "%s stream cannot be framed any more; relaying undecoded",
+					  tool_direction_name(dir));
+				pd->decoding = 0;
+				break;
+			}
+		}
+		if (c->render.len > 0)
+			prefix_lines(c);
+		if (c->text.len >= CHUNK)
+			flush_conn_text(c);
+	}
+	if (c->render.len > 0)
+		prefix_lines(c);
+	flush_conn_text(c);
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+static int
+split_host_port(const char *arg, char **host, char **port)
+{
+	const char *colon = strrchr(arg, ':');
+
+	if (colon == NULL || colon == arg || colon[1] == '\0')
+		return -1;
+	if (arg[0] == '[' && colon[-1] == ']')
+		*host = strndup(arg + 1, (size_t) (colon - arg - 2));
+	else
+		*host = strndup(arg, (size_t) (colon - arg));
+	*port = strdup(colon + 1);
+	return 0;
+}
+
+static void
+set_nonblock(int fd)
+{
+	int			fl = fcntl(fd, F_GETFL);
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void
+set_nodelay(int fd)
+{
+	int			one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* Connect to the upstream server; -1 with *why set on failure. */
+static int
+connect_upstream(char *why, size_t whylen)
+{
+	struct addrinfo hints,
+			   *res,
+			   *ai;
+	int			rc,
+				fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(cfg.up_host, cfg.up_port, &hints, &res)) != 0)
+	{
+		snprintf(why, whylen, "%s", gai_strerror(rc));
+		return -1;
+	}
+	snprintf(why, whylen, "no address");
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+	{
+		struct pollfd pfd;
+		int			soerr = 0;
+		socklen_t	sl = sizeof(soerr);
+
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		set_nonblock(fd);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS)
+		{
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) == 1 &&
+				getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+				break;
+			snprintf(why, whylen, "%s", soerr ? strerror(soerr) : "connection timed out");
+		}
+		else
+			snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0)
+		set_nodelay(fd);
+	return fd;
+}
+
+/* Write what a direction holds; 0, or -1 if the peer is gone. */
+static int
+drain(pipe_dir *pd)
+{
+	while (pd->pend_len > 0)
+	{
+		ssize_t		n = send(pd->to_fd, pd->pend + pd->pend_off, pd->pend_len, MSG_NOSIGNAL);
+
+		if (n < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		pd->pend_off += (size_t) n;
+		pd->pend_len -= (size_t) n;
+	}
+	pd->pend_off = 0;
+	if (pd->eof && !pd->shut)
+	{
+		shutdown(pd->to_fd, SHUT_WR);
+		pd->shut = 1;
+	}
+	return 0;
+}
+
+/* Queue bytes for the other side (pend is empty or has room: see CHUNK). */
+static void
+queue(pipe_dir *pd, const uint8_t *data, size_t len)
+{
+	if (pd->pend_off > 0 && pd->pend_len > 0)
+		memmove(pd->pend, pd->pend + pd->pend_off, pd->pend_len);
+	pd->pend_off = 0;
+	memcpy(pd->pend + pd->pend_len, data, len);
+	pd->pend_len += len;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+/*
+ * Client bytes while the proxy may still have to answer an SSLRequest or
+ * GSSENCRequest itself.  Returns how many of data[] remain to be forwarded
+ * as usual (held bytes are queued here once they turn out not to be a
+ * request); the remaining bytes are the last ones of data[].
+ */
+static size_t
+intercept_requests(conn *c, const uint8_t *data, size_t len)
+{
+	while (c->fe_startup && len > 0)
+	{
+		size_t		take = 8 - c->hold_len;
+
+		if (take > len)
+			take = len;
+		memcpy(c->hold + c->hold_len, data, take);
+		c->hold_len += take;
+		data += take;
+		len -= take;
+		if (c->hold_len >= 4 && be32(c->hold) != 8)
+			break;
+		if (c->hold_len < 8)
+			continue;
+		if (be32(c->hold + 4) != SSL_REQUEST_CODE && be32(c->hold + 4) != GSSENC_REQUEST_CODE)
+			break;
+		/* answer 'N' as a server without encryption support would */
+		{
+			static const uint8_t no = 'N';
+			uint8_t		req[8];
+
+			memcpy(req, c->hold, 8);
+			c->hold_len = 0;
+			record(c, PGWIRE_FRONTEND, req, 8);
+			queue(&c->d[PGWIRE_BACKEND], &no, 1);
+			record(c, PGWIRE_BACKEND, &no, 1);
+		}
+	}
+	if (c->fe_startup && c->hold_len > 0 && (c->hold_len < 4 || (c->hold_len < 8 && len == 0 && be32(c->hold) == 8)))
+		return len;				/* still undecided: hold on */
+	if (c->fe_startup && c->hold_len > 0)
+	{
+		uint8_t		held[8];
+		size_t		n = c->hold_len;
+
+		memcpy(held, c->hold, n);
+		c->hold_len = 0;
+		c->fe_startup = 0;
+		queue(&c->d[PGWIRE_FRONTEND], held, n);
+		record(c, PGWIRE_FRONTEND, held, n);
+	}
+	return len;
+}
+
+/* Read from one side, forward at once, then record.  -1: close. */
+static int
+pump(conn *c, pgwire_direction dir)
+{
+	pipe_dir   *pd = &c->d[dir];
+	uint8_t		buf[CHUNK];
+	size_t		room = CHUNK - pd->pend_len - 16;
+	ssize_t		n;
+	size_t		rest;
+
+	n = recv(pd->from_fd, buf, room, 0);
+	if (n < 0)
+		return (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	if (n == 0)
+	{
+		pd->eof = 1;
+		return drain(pd);
+	}
+	rest = (size_t) n;
+	if (dir == PGWIRE_FRONTEND && c->fe_startup)
+	{
+		rest = intercept_requests(c, buf, (size_t) n);
+		if (c->fe_startup && c->hold_len > 0)
+			return drain(&c->d[PGWIRE_BACKEND]);
+		c->fe_startup = 0;
+		if (drain(&c->d[PGWIRE_BACKEND]) < 0)
+			return -1;
+	}
+	if (rest > 0)
+		queue(pd, buf + n - rest, rest);
+	/* forward first, decode after */
+	if (drain(pd) < 0)
+		return -1;
+	if (rest > 0)
+		record(c, dir, buf + n - rest, rest);
+	return 0;
+}
+
+/* The ErrorResponse a client gets when the upstream is unreachable. */
+static void
+send_upstream_error(conn *c, const char *why)
+{
+	pgwire_buf	b;
+	pgwire_writer w;
+	char		msg[400];
+
+	snprintf(msg, sizeof(msg), "pgwire proxy: upstream server %s:%s is unreachable: %s",
+			 cfg.up_host, cfg.up_port, why);
+	pgwire_buf_init(&b, NULL);
+	pgwire_msg_begin(&w, &b, 'E', PGWIRE_BACKEND, NULL);
+	pgwire_put_byte1(&w, 'S');
+	pgwire_put_cstring(&w, "FATAL");
+	pgwire_put_byte1(&w, 'V');
+	pgwire_put_cstring(&w, "FATAL");
+	pgwire_put_byte1(&w, 'C');
+	pgwire_put_cstring(&w, "08006");
+	pgwire_put_byte1(&w, 'M');
+	pgwire_put_cstring(&w, msg);
+	pgwire_put_byte1(&w, 0);
+	if (pgwire_msg_end(&w) == PGWIRE_OK)
+	{
+		queue(&c->d[PGWIRE_BACKEND], b.data, b.len);
+		drain(&c->d[PGWIRE_BACKEND]);
+		record(c, PGWIRE_BACKEND, b.data, b.len);
+	}
+	pgwire_buf_free(&b);
+}
+
+/*
+ * Upstream down: answer the client's encryption requests with 'N', then
+ * its StartupMessage with the ErrorResponse, and close.
+ */
+static void
+serve_upstream_down(conn *c, const char *why)
+{
+	uint8_t		buf[10240];
+	size_t		have = 0;
+
+	event(c, "upstream-unreachable", "%s:%s: %s", cfg.up_host, cfg.up_port, why);
+	c->d[PGWIRE_BACKEND].to_fd = c->cfd;
+	for (;;)
+	{
+		struct pollfd pfd = {c->cfd, POLLIN, 0};
+		ssize_t		n;
+		uint32_t	len;
+
+		if (have >= 8)
+		{
+			len = be32(buf);
+			if (len == 8 && (be32(buf + 4) == SSL_REQUEST_CODE ||
+							 be32(buf + 4) == GSSENC_REQUEST_CODE))
+			{
+				static const uint8_t no = 'N';
+
+				record(c, PGWIRE_FRONTEND, buf, 8);
+				queue(&c->d[PGWIRE_BACKEND], &no, 1);
+				drain(&c->d[PGWIRE_BACKEND]);
+				record(c, PGWIRE_BACKEND, &no, 1);
+				memmove(buf, buf + 8, have - 8);
+				have -= 8;
+				continue;
+			}
+			if (len < 8 || len > sizeof(buf) || have >= len)
+			{
+				record(c, PGWIRE_FRONTEND, buf, have);
+				if (len >= 8 && be32(buf + 4) != 80877102)	/* not CancelRequest */
+					send_upstream_error(c, why);
+				return;
+			}
+		}
+		if (poll(&pfd, 1, STARTUP_TIMEOUT_MS) != 1)
+			return;
+		n = recv(c->cfd, buf + have, sizeof(buf) - have, 0);
+		if (n <= 0)
+		{
+			if (n < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		have += (size_t) n;
+	}
+}
+
+static int
+open_save(conn *c, const char *suffix)
+{
+	char		path[4096];
+	int			fd;
+
+	if (cfg.save_dir == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/conn-%d.%s", cfg.save_dir, c->id, suffix);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		event(c, "error", "could not create %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void
+relay(conn *c)
+{
+	for (;;)
+	{
+		struct pollfd pfd[3];
+		pipe_dir   *fe = &c->d[PGWIRE_FRONTEND],
+				   *be = &c->d[PGWIRE_BACKEND];
+
+		if ((fe->eof && fe->pend_len == 0 && be->eof && be->pend_len == 0))
+			return;
+		pfd[0].fd = stop_pipe[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = c->cfd;
+		pfd[1].events = ((!fe->eof && fe->pend_len == 0) ? POLLIN : 0) |
+			(be->pend_len > 0 ? POLLOUT : 0);
+		pfd[2].fd = c->sfd;
+		pfd[2].events = ((!be->eof && be->pend_len == 0) ? POLLIN : 0) |
+			(fe->pend_len > 0 ? POLLOUT : 0);
+		if (poll(pfd, 3, -1) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (pfd[0].revents)
+			return;
+		/* write what is held first: that is what unblocks the peers */
+		if ((pfd[1].revents & (POLLOUT | POLLERR)) && drain(be) < 0)
+			return;
+		if ((pfd[2].revents & (POLLOUT | POLLERR)) && drain(fe) < 0)
+			return;
+		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !fe->eof &&
+			fe->pend_len == 0 && pump(c, PGWIRE_FRONTEND) < 0)
+			return;
+		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !be->eof &&
+			be->pend_len == 0 && pump(c, PGWIRE_BACKEND) < 0)
+			return;
+		/* a side that hung up with nothing left to say for the other */
+		if (fe->eof && be->eof)
+			return;
+	}
+}
+
+static void *
+conn_thread(void *arg)
+{
+	conn	   *c = arg;
+	char		why[256];
+
+	pgwire_buf_init(&c->render, NULL);
+	pgwire_buf_init(&c->text, NULL);
+	c->session = pgwire_session_create(NULL, NULL);
+	c->d[0].pend = malloc(CHUNK);
+	c->d[1].pend = malloc(CHUNK);
+	if (c->session == NULL || c->d[0].pend == NULL || c->d[1].pend == NULL)
+		goto done;
+	for (int i = 0; i < 2; i++)
+		c->d[i].decoding = 1;
+	c->d[PGWIRE_FRONTEND].save_fd = open_save(c, "frontend");
+	c->d[PGWIRE_BACKEND].save_fd = open_save(c, "backend");
+	c->fe_startup = !cfg.passthrough;
+	event(c, "open", "client %s", c->peer);
+
+	c->sfd = connect_upstream(why, sizeof(why));
+	if (c->sfd < 0)
+	{
+		serve_upstream_down(c, why);
+		goto done;
+	}
+	set_nonblock(c->cfd);
+	set_nodelay(c->cfd);
+	c->d[PGWIRE_FRONTEND].from_fd = c->cfd;
+	c->d[PGWIRE_FRONTEND].to_fd = c->sfd;
+	c->d[PGWIRE_BACKEND].from_fd = c->sfd;
+	c->d[PGWIRE_BACKEND].to_fd = c->cfd;
+	relay(c);
+
+done:
+	{
+		const pgwire_session_state *st = c->session ? pgwire_session_state_get(c->session) : NULL;
+
+		event(c, "close", "frontend %" PRIu64 " bytes, backend %" PRIu64 " bytes%s",
+			  c->d[0].offset, c->d[1].offset,
+			  st && st->encrypted ? (st->encrypted == 'G' ? ", encrypted (GSSAPI)" : ", encrypted (TLS)") : "");
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		if (c->d[i].save_fd >= 0)
+			close(c->d[i].save_fd);
+		free(c->d[i].pend);
+	}
+	if (c->sfd >= 0)
+		close(c->sfd);
+	close(c->cfd);
+	if (c->session)
+		pgwire_session_free(c->session);
+	pgwire_buf_free(&c->render);
+	pgwire_buf_free(&c->text);
+	free(c);
+
+	pthread_mutex_lock(&active_lock);
+	active_conns--;
+	pthread_cond_broadcast(&active_cond);
+	pthread_mutex_unlock(&active_lock);
+	return NULL;
+}
+
+/* ---- listening ---------------------------------------------------------- */
+
+static void
+on_signal(int signo)
+{
+	int			saved = errno;
+	char		b = (char) signo;
+
+	if (write(stop_pipe[1], &b, 1) < 0)
+	{
+		/* nothing to do: a byte is already there */
+	}
+	errno = saved;
+}
+
+static int
+listen_on(void)
+{
+	struct addrinfo hints,
+			   *res,
+			   *ai;
+	int			rc,
+				fd = -1,
+				one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(cfg.listen_host, cfg.listen_port, &hints, &res)) != 0)
+	{
+		tool_err("--listen %s:%s: %s", cfg.listen_host, cfg.listen_port, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+	{
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		tool_err("could not listen on %s:%s: %s", cfg.listen_host, cfg.listen_port,
+				 strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void
+peer_name(int fd, char *out, size_t outlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t	sl = sizeof(ss);
+	char		host[NI_MAXHOST],
+				serv[NI_MAXSERV];
+
+	snprintf(out, outlen, "?");
+	if (getpeername(fd, (struct sockaddr *) &ss, &sl) == 0 &&
+		getnameinfo((struct sockaddr *) &ss, sl, host, sizeof(host), serv, sizeof(serv),
+					NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(out, outlen, "%s:%s", host, serv);
+}
+
+static int
+accept_loop(int lfd)
+{
+	int			next_id = 1;
+
+	for (;;)
+	{
+		struct pollfd pfd[2] = {{lfd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+		pthread_t	th;
+		pthread_attr_t attr;
+		conn	   *c;
+		int			cfd;
+
+		if (poll(pfd, 2, -1) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			tool_err("poll: %s", strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (pfd[1].revents)
+			return 0;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			continue;
+		c = calloc(1, sizeof(conn));
+		if (c == NULL)
+		{
+			close(cfd);
+			continue;
+		}
+		c->id = next_id++;
+		c->cfd = cfd;
+		c->sfd = -1;
+		c->d[0].save_fd = c->d[1].save_fd = -1;
+		peer_name(cfd, c->peer, sizeof(c->peer));
+		pthread_mutex_lock(&active_lock);
+		active_conns++;
+		pthread_mutex_unlock(&active_lock);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&th, &attr, conn_thread, c) != 0)
+		{
+			close(cfd);
+			free(c);
+			pthread_mutex_lock(&active_lock);
+			active_conns--;
+			pthread_mutex_unlock(&active_lock);
+		}
+		pthread_attr_destroy(&attr);
+	}
+}
+
+int
+cmd_proxy(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"upstream", required_argument, NULL, 'u'},
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"save", required_argument, NULL, 's'},
+		{"passthrough-encryption", no_argument, NULL, 'p'},
+		{"regress", no_argument, NULL, 'r'},
+		{"suppress-timestamps", no_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *listen_arg = NULL,
+			   *upstream_arg = NULL,
+			   *output = NULL;
+	struct sigaction sa;
+	int			opt,
+				lfd,
+				rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.opts.format = OUT_TRACE;
+	cfg.opts.timestamps = 1;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "l:u:f:o:s:prTh", longopts, NULL)) != -1)
+	{
+		switch (opt)
+		{
+			case 'l':
+				listen_arg = optarg;
+				break;
+			case 'u':
+				upstream_arg = optarg;
+				break;
+			case 'f':
+				if (strcmp(optarg, "trace") == 0)
+					cfg.opts.format = OUT_TRACE;
+				else if (strcmp(optarg, "json") == 0)
+					cfg.opts.format = OUT_JSON;
+				else
+				{
+					tool_err("--format must be trace or json, not \"%s\"", optarg);
+					return EXIT_USAGE;
+				}
+				break;
+			case 'o':
+				output = optarg;
+				break;
+			case 's':
+				cfg.save_dir = optarg;
+				break;
+			case 'p':
+				cfg.passthrough = 1;
+				break;
+			case 'r':
+				cfg.opts.regress = 1;
+				cfg.opts.timestamps = 0;
+				break;
+			case 'T':
+				cfg.opts.timestamps = 0;
+				break;
+			case 'h':
+				proxy_usage(stdout);
+				return 0;
+			default:
+				proxy_usage(stderr);
+				return EXIT_USAGE;
+		}
+	}
+	if (listen_arg == NULL || upstream_arg == NULL || optind != argc)
+	{
+		proxy_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (split_host_port(listen_arg, &cfg.listen_host, &cfg.listen_port) < 0 ||
+		split_host_port(upstream_arg, &cfg.up_host, &cfg.up_port) < 0)
+	{
+		tool_err("--listen and --upstream take HOST:PORT");
+		return EXIT_USAGE;
+	}
+	if (cfg.save_dir != NULL && mkdir(cfg.save_dir, 0755) < 0 && errno != EEXIST)
+	{
+		tool_err("could not create directory \"%s\": %s", cfg.save_dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	cfg.out = stdout;
+	if (output != NULL && strcmp(output, "-") != 0 && (cfg.out = fopen(output, "w")) == NULL)
+	{
+		tool_err("could not create \"%s\": %s", output, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (pipe(stop_pipe) < 0)
+	{
+		tool_err("pipe: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((lfd = listen_on()) < 0)
+		return EXIT_USAGE;
+	fprintf(stderr, "pgwire proxy: listening on %s:%s, upstream %s:%s\n",
+			cfg.listen_host, cfg.listen_port, cfg.up_host, cfg.up_port);
+	rc = accept_loop(lfd);
+	close(lfd);
+
+	/* the stop pipe stays readable: every connection thread sees it and ends */
+	pthread_mutex_lock(&active_lock);
+	while (active_conns > 0)
+		pthread_cond_wait(&active_cond, &active_lock);
+	pthread_mutex_unlock(&active_lock);
+	fflush(cfg.out);
+	if (cfg.out != stdout)
+		fclose(cfg.out);
+	fprintf(stderr, "pgwire proxy: stopped\n");
+	return rc;
+}
