@@ -41,6 +41,14 @@ expect(PGresult *res, ExecStatusType want, const char *what)
 	PQclear(res);
 }
 
+/* Notices are traced; keep them off stderr. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void) arg;
+	(void) message;
+}
+
 static void
 simple_queries(void)
 {
@@ -68,14 +76,12 @@ prepared_statements(void)
 {
 	const char *values[2] = {"41", "text param"};
 	Oid			types[2] = {23, 25};
-	int			one = 1;
 	const char *bvalues[3];
 	int			blens[3];
 	int			bformats[3] = {1, 0, 1};
 	unsigned char int4be[4] = {0, 0, 0, 42};
 	unsigned char bytes[3] = {0x00, 0xfe, 'A'};
 
-	(void) one;
 	expect(PQprepare(conn, "s1", "SELECT $1::int4 + 1 AS n, $2::text AS t", 2, types),
 		   PGRES_COMMAND_OK, "prepare");
 	expect(PQdescribePrepared(conn, "s1"), PGRES_COMMAND_OK, "describe prepared");
@@ -262,6 +268,7 @@ main(int argc, char **argv)
 		fail("connect");
 		return 1;
 	}
+	PQsetNoticeProcessor(conn, quiet, NULL);
 	simple_queries();
 	prepared_statements();
 	pipeline();
