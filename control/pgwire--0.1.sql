@@ -151,7 +151,7 @@ LANGUAGE C STRICT STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgwire_row_description(text[], oid[]) IS
 'backend RowDescription as the server sends it for a query result: no table, type size from pg_type, type modifier -1, text format';
 
-CREATE FUNCTION pgwire_data_row(values text[])
+CREATE FUNCTION pgwire_data_row("values" text[])
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'pgwire_data_row_sql'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
