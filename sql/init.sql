@@ -38,3 +38,17 @@ JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
 JOIN pg_extension e ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
 WHERE e.extname = 'pgwire'
 ORDER BY p.proname;
+
+-- message n (from 1) of one direction of a capture, as its wire bytes
+CREATE FUNCTION captured(capture_id text, direction text, n int) RETURNS bytea
+LANGUAGE sql STABLE STRICT
+AS $$
+	SELECT substring(d.data FROM m.byte_offset::int + 1
+		FOR CASE WHEN m.length IS NULL THEN 1
+			WHEN m.type IS NULL THEN m.length ELSE m.length + 1 END)
+	FROM capture c,
+		LATERAL (SELECT CASE direction WHEN 'frontend' THEN c.frontend ELSE c.backend END) d(data),
+		LATERAL pgwire_messages(d.data, direction) m
+	WHERE c.id = capture_id AND m.seq = n
+$$;
+SELECT captured('error', 'frontend', 2), captured('error', 'backend', 18);
