@@ -627,16 +627,19 @@ encode_raw(json_in *j, json_t *obj)
 
 /*
  * The type byte: required for Unknown (null = untyped packet), else
- * checked against the catalogue when given.
+ * checked against the catalogue when given.  *typed_zero is set for an
+ * Unknown typed frame whose type byte is 0x00 (a backend can send one).
  */
 static int
-get_type(json_in *j, json_t *obj, const pgwire_msgdef *def, uint8_t *type)
+get_type(json_in *j, json_t *obj, const pgwire_msgdef *def, uint8_t *type,
+		 int *typed_zero)
 {
 	json_t	   *v = json_object_get(obj, "type");
 	size_t		mark;
 	int			rc = PGWIRE_OK;
 
 	*type = def->type;
+	*typed_zero = 0;
 	if (v == NULL)
 		return def->kind == PGWIRE_MSG_UNKNOWN ?
 			fail(j, PGWIRE_ERR_JSON, "missing key \"type\" (null for an untyped packet)") :
@@ -645,7 +648,7 @@ get_type(json_in *j, json_t *obj, const pgwire_msgdef *def, uint8_t *type)
 	if (json_is_null(v))
 		*type = 0;
 	else if ((rc = get_byte1(j, v, type)) == PGWIRE_OK && *type == 0)
-		rc = fail(j, PGWIRE_ERR_JSON, "a type byte cannot be 0 (use null for untyped)");
+		*typed_zero = 1;		/* {"hex":"00"}: a typed frame, not null */
 	if (rc == PGWIRE_OK && def->kind != PGWIRE_MSG_UNKNOWN &&
 		(*type != def->type || (def->frame_kind == PGWIRE_FRAME_BYTE && !json_is_null(v))))
 	{
@@ -690,12 +693,41 @@ check_length(json_in *j, json_t *obj, const pgwire_writer *w)
 	return PGWIRE_OK;
 }
 
+/*
+ * A typed frame with type byte 0x00 (decoded as Unknown).  The writer takes
+ * type 0 to mean an untyped packet, so the zero byte is written here and the
+ * length word patched by hand, with the typed minimum and limit.
+ */
+static int
+encode_typed_zero(json_in *j, json_t *obj, const pgwire_msgdef *def, pgwire_direction dir)
+{
+	pgwire_writer w;
+	pgwire_buf *b = j->out;
+	size_t		length;
+	int			rc;
+
+	pgwire_buf_append(b, "", 1);
+	pgwire_msg_begin(&w, b, 0, dir, NULL);
+	w.limit = pgwire_type_limit(pgwire_default_limits(), dir, 0);
+	if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
+		return rc;
+	if (b->status != PGWIRE_OK)
+		return fail(j, b->status, "%s", pgwire_strerror(b->status));
+	length = b->len - w.start;
+	if (length > w.limit)
+		return fail(j, PGWIRE_ERR_LENGTH, "%s would have a length above %u", def->name,
+					w.limit);
+	pgwire_set_u32(b->data + w.start, (uint32_t) length);
+	return check_length(j, obj, &w);
+}
+
 static int
 encode_message(json_in *j, json_t *obj)
 {
 	const pgwire_msgdef *def;
 	pgwire_writer w;
 	uint8_t		type;
+	int			typed_zero;
 	int			dir;
 	int			rc;
 
@@ -707,7 +739,7 @@ encode_message(json_in *j, json_t *obj)
 		(rc = check_keys(j, obj, &def->layout, header_keys)) != PGWIRE_OK ||
 		(rc = get_direction(j, obj, &dir)) != PGWIRE_OK ||
 		(rc = check_derived(j, obj)) != PGWIRE_OK ||
-		(rc = get_type(j, obj, def, &type)) != PGWIRE_OK)
+		(rc = get_type(j, obj, def, &type, &typed_zero)) != PGWIRE_OK)
 		return rc;
 
 	/* CopyData, CopyDone and Unknown exist both ways; limits differ */
@@ -731,6 +763,8 @@ encode_message(json_in *j, json_t *obj)
 		w.buf = j->out;
 		return put_fields(j, &w, &def->layout, obj, 1);
 	}
+	if (typed_zero)
+		return encode_typed_zero(j, obj, def, (pgwire_direction) dir);
 	pgwire_msg_begin(&w, j->out, type, (pgwire_direction) dir, NULL);
 	if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
 		return rc;
