@@ -1,0 +1,1102 @@
+/*
+ * connect.c
+ *    pgwire connect: a minimal PostgreSQL client built on libpgwire's
+ *    frontend state machine (conn.h).
+ *
+ *    pgwire connect [CONNINFO] [-c SQL] [--param VALUE]... [--csv] [--trace]
+ *
+ * Connection settings are read the way libpq users expect: a URI
+ * (postgresql://user:pass@host:port/db?sslmode=...) or a key=value string,
+ * then PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
+ * PGCHANNELBINDING, PGAPPNAME.  sslmode disable/allow/prefer/require (no
+ * certificate verification, as libpq's require) uses OpenSSL libssl, and
+ * SCRAM channel binding uses the tls-server-end-point hash of the server
+ * certificate.  Results print like psql's default aligned format or like
+ * psql --csv; errors print severity, SQLSTATE, message, detail and hint.
+ * Exit status: 0 success, 1 a query failed, 2 connection or usage error.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "commands.h"
+#include "pgwire/auth.h"
+#include "pgwire/conn.h"
+#include "pgwire/render.h"
+
+#define MAX_PARAMS 256
+
+/* ---- settings ---------------------------------------------------------------- */
+
+typedef struct settings
+{
+	char	   *host;
+	char	   *port;
+	char	   *user;
+	char	   *password;
+	char	   *dbname;
+	char	   *sslmode;
+	char	   *channel_binding;
+	char	   *application_name;
+} settings;
+
+static char **
+setting_slot(settings *s, const char *key)
+{
+	if (strcmp(key, "host") == 0 || strcmp(key, "hostaddr") == 0)
+		return &s->host;
+	if (strcmp(key, "port") == 0)
+		return &s->port;
+	if (strcmp(key, "user") == 0)
+		return &s->user;
+	if (strcmp(key, "password") == 0)
+		return &s->password;
+	if (strcmp(key, "dbname") == 0)
+		return &s->dbname;
+	if (strcmp(key, "sslmode") == 0)
+		return &s->sslmode;
+	if (strcmp(key, "channel_binding") == 0)
+		return &s->channel_binding;
+	if (strcmp(key, "application_name") == 0)
+		return &s->application_name;
+	return NULL;
+}
+
+static int
+set_setting(settings *s, const char *key, const char *val)
+{
+	char	  **slot = setting_slot(s, key);
+
+	if (slot == NULL)
+	{
+		fprintf(stderr, "pgwire connect: invalid connection option \"%s\"\n", key);
+		return -1;
+	}
+	free(*slot);
+	*slot = strdup(val);
+	return 0;
+}
+
+/* Percent-decoding for URI parts; -1 on a bad escape. */
+static int
+uri_decode(const char *in, size_t len, char **out)
+{
+	char	   *o = malloc(len + 1);
+	size_t		j = 0;
+
+	if (o == NULL)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (in[i] == '%')
+		{
+			unsigned int v;
+
+			if (i + 2 >= len)
+			{
+				free(o);
+				return -1;
+			}
+			if (sscanf(in + i + 1, "%2x", &v) != 1 || v == 0)
+			{
+				free(o);
+				return -1;
+			}
+			o[j++] = (char) v;
+			i += 2;
+		}
+		else
+			o[j++] = in[i];
+	}
+	o[j] = '\0';
+	*out = o;
+	return 0;
+}
+
+static int
+set_decoded(settings *s, const char *key, const char *p, size_t len)
+{
+	char	   *v;
+	int			rc;
+
+	if (uri_decode(p, len, &v) != 0)
+	{
+		fprintf(stderr, "pgwire connect: invalid percent-encoded token in URI\n");
+		return -1;
+	}
+	rc = len ? set_setting(s, key, v) : 0;
+	free(v);
+	return rc;
+}
+
+/* postgresql://[user[:password]@][host][:port][/dbname][?key=value&...] */
+static int
+parse_uri(settings *s, const char *uri)
+{
+	const char *p = strchr(uri, ':') + 3;
+	const char *end = p + strcspn(p, "/?");
+	const char *at = NULL,
+			   *q;
+
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+	{
+		const char *colon = memchr(p, ':', (size_t) (at - p));
+
+		if (set_decoded(s, "user", p, (size_t) ((colon ? colon : at) - p)) != 0 ||
+			(colon && set_decoded(s, "password", colon + 1, (size_t) (at - colon - 1)) != 0))
+			return -1;
+		p = at + 1;
+	}
+	if (*p == '[')
+	{
+		q = strchr(p, ']');
+		if (q == NULL || q > end)
+			return -1;
+		if (set_decoded(s, "host", p + 1, (size_t) (q - p - 1)) != 0)
+			return -1;
+		p = q + 1;
+	}
+	else
+	{
+		q = p + strcspn(p, ":/?");
+		if (set_decoded(s, "host", p, (size_t) (q - p)) != 0)
+			return -1;
+		p = q;
+	}
+	if (*p == ':')
+	{
+		q = p + 1 + strcspn(p + 1, "/?");
+		if (set_decoded(s, "port", p + 1, (size_t) (q - p - 1)) != 0)
+			return -1;
+		p = q;
+	}
+	if (*p == '/')
+	{
+		q = p + 1 + strcspn(p + 1, "?");
+		if (set_decoded(s, "dbname", p + 1, (size_t) (q - p - 1)) != 0)
+			return -1;
+		p = q;
+	}
+	if (*p == '?')
+	{
+		p++;
+		while (*p)
+		{
+			const char *amp = p + strcspn(p, "&");
+			const char *eq = memchr(p, '=', (size_t) (amp - p));
+			char	   *key;
+			int			rc;
+
+			if (eq == NULL || uri_decode(p, (size_t) (eq - p), &key) != 0)
+			{
+				fprintf(stderr, "pgwire connect: malformed URI parameter\n");
+				return -1;
+			}
+			rc = set_decoded(s, key, eq + 1, (size_t) (amp - eq - 1));
+			free(key);
+			if (rc != 0)
+				return -1;
+			p = *amp ? amp + 1 : amp;
+		}
+	}
+	return 0;
+}
+
+/* key = value ... with 'single quoted' values and backslash escapes. */
+static int
+parse_keyvalue(settings *s, const char *str)
+{
+	const char *p = str;
+	char	   *buf = malloc(strlen(str) + 1);
+	int			rc = 0;
+
+	while (buf && *p)
+	{
+		char		key[64];
+		size_t		k = 0,
+					n = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		while (*p && *p != '=' && *p != ' ' && *p != '\t' && k < sizeof(key) - 1)
+			key[k++] = *p++;
+		key[k] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+		{
+			fprintf(stderr, "pgwire connect: missing \"=\" after \"%s\" in connection info string\n", key);
+			rc = -1;
+			break;
+		}
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\'')
+		{
+			p++;
+			while (*p && *p != '\'')
+			{
+				if (*p == '\\' && p[1])
+					p++;
+				buf[n++] = *p++;
+			}
+			if (*p != '\'')
+			{
+				fprintf(stderr, "pgwire connect: unterminated quoted string in connection info string\n");
+				rc = -1;
+				break;
+			}
+			p++;
+		}
+		else
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			{
+				if (*p == '\\' && p[1])
+					p++;
+				buf[n++] = *p++;
+			}
+		buf[n] = '\0';
+		if ((rc = set_setting(s, key, buf)) != 0)
+			break;
+	}
+	free(buf);
+	return buf ? rc : -1;
+}
+
+static void
+env_default(char **slot, const char *env, const char *dflt)
+{
+	const char *v = getenv(env);
+
+	if (*slot)
+		return;
+	if (v && *v)
+		*slot = strdup(v);
+	else if (dflt)
+		*slot = strdup(dflt);
+}
+
+static int
+load_settings(settings *s, const char *conninfo)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	memset(s, 0, sizeof(*s));
+	if (conninfo)
+	{
+		if (strncmp(conninfo, "postgresql://", 13) == 0 || strncmp(conninfo, "postgres://", 11) == 0)
+		{
+			if (parse_uri(s, conninfo) != 0)
+				return -1;
+		}
+		else if (strchr(conninfo, '=') != NULL)
+		{
+			if (parse_keyvalue(s, conninfo) != 0)
+				return -1;
+		}
+		else
+			s->dbname = strdup(conninfo);	/* like psql's bare database name */
+	}
+	env_default(&s->host, "PGHOST", "/var/run/postgresql");
+	env_default(&s->port, "PGPORT", "5432");
+	env_default(&s->user, "PGUSER", pw ? pw->pw_name : "postgres");
+	env_default(&s->password, "PGPASSWORD", NULL);
+	env_default(&s->dbname, "PGDATABASE", s->user);
+	env_default(&s->sslmode, "PGSSLMODE", "prefer");
+	env_default(&s->channel_binding, "PGCHANNELBINDING", "prefer");
+	env_default(&s->application_name, "PGAPPNAME", NULL);
+	if (strcmp(s->sslmode, "disable") && strcmp(s->sslmode, "allow") &&
+		strcmp(s->sslmode, "prefer") && strcmp(s->sslmode, "require"))
+	{
+		fprintf(stderr, "pgwire connect: invalid sslmode value: \"%s\" (supported: disable, allow, prefer, require)\n",
+				s->sslmode);
+		return -1;
+	}
+	if (strcmp(s->channel_binding, "disable") && strcmp(s->channel_binding, "prefer") &&
+		strcmp(s->channel_binding, "require"))
+	{
+		fprintf(stderr, "pgwire connect: invalid channel_binding value: \"%s\"\n", s->channel_binding);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_settings(settings *s)
+{
+	free(s->host);
+	free(s->port);
+	free(s->user);
+	if (s->password)
+		memset(s->password, 0, strlen(s->password));
+	free(s->password);
+	free(s->dbname);
+	free(s->sslmode);
+	free(s->channel_binding);
+	free(s->application_name);
+}
+
+/* ---- transport --------------------------------------------------------------- */
+
+typedef struct transport
+{
+	int			fd;
+	SSL_CTX    *ctx;
+	SSL		   *ssl;
+} transport;
+
+static int
+open_socket(const settings *s)
+{
+	int			fd = -1;
+
+	if (s->host[0] == '/')
+	{
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/.s.PGSQL.%s", s->host, s->port) >=
+			(int) sizeof(sun.sun_path))
+			return -1;
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0)
+		{
+			fprintf(stderr, "pgwire connect: connection to server on socket \"%s\" failed: %s\n",
+					sun.sun_path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	else
+	{
+		struct addrinfo hints,
+				   *res,
+				   *ai;
+		int			rc;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		if ((rc = getaddrinfo(s->host, s->port, &hints, &res)) != 0)
+		{
+			fprintf(stderr, "pgwire connect: could not translate host name \"%s\" to address: %s\n",
+					s->host, gai_strerror(rc));
+			return -1;
+		}
+		for (ai = res; ai; ai = ai->ai_next)
+		{
+			fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+			if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+				break;
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		}
+		if (fd < 0)
+			fprintf(stderr, "pgwire connect: connection to server at \"%s\", port %s failed: %s\n",
+					s->host, s->port, strerror(errno));
+		freeaddrinfo(res);
+	}
+	return fd;
+}
+
+static int
+send_all(transport *t, const uint8_t *p, size_t n)
+{
+	while (n > 0)
+	{
+		ssize_t		w;
+
+		if (t->ssl)
+		{
+			int			r = SSL_write(t->ssl, p, (int) (n > 65536 ? 65536 : n));
+
+			if (r <= 0)
+				return -1;
+			w = r;
+		}
+		else
+		{
+			w = send(t->fd, p, n, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+		}
+		p += w;
+		n -= (size_t) w;
+	}
+	return 0;
+}
+
+/* Read once; 0 at EOF, -1 on error, else the byte count. */
+static ssize_t
+recv_some(transport *t, uint8_t *buf, size_t cap)
+{
+	if (t->ssl)
+	{
+		int			r = SSL_read(t->ssl, buf, (int) cap);
+
+		if (r > 0)
+			return r;
+		return SSL_get_error(t->ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	}
+	for (;;)
+	{
+		ssize_t		r = recv(t->fd, buf, cap, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+/* TLS handshake and the tls-server-end-point hash of the server certificate. */
+static int
+start_tls(transport *t, uint8_t *cbind, size_t *cbind_len)
+{
+	X509	   *cert;
+	int			md_nid = NID_undef;
+	unsigned char *der = NULL;
+	int			derlen;
+
+	*cbind_len = 0;
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL)
+		return -1;
+	/* sslmode=require: encryption without certificate verification, as libpq. */
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1 || SSL_connect(t->ssl) != 1)
+	{
+		char		e[256];
+
+		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+		fprintf(stderr, "pgwire connect: SSL handshake failed: %s\n", e);
+		return -1;
+	}
+	cert = SSL_get_peer_certificate(t->ssl);
+	if (cert == NULL)
+		return 0;
+	if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, NULL) &&
+		(derlen = i2d_X509(cert, &der)) > 0)
+	{
+		if (pgwire_cbind_hash(der, (size_t) derlen, md_nid, cbind, cbind_len, NULL) != PGWIRE_OK)
+			*cbind_len = 0;
+		OPENSSL_free(der);
+	}
+	X509_free(cert);
+	return 0;
+}
+
+static void
+close_transport(transport *t)
+{
+	if (t->ssl)
+	{
+		SSL_shutdown(t->ssl);
+		SSL_free(t->ssl);
+	}
+	if (t->ctx)
+		SSL_CTX_free(t->ctx);
+	if (t->fd >= 0)
+		close(t->fd);
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+typedef struct result
+{
+	int			ncols;
+	char	  **names;
+	uint32_t   *types;
+	size_t		nrows;
+	size_t		cap;
+	char	  **cells;			/* nrows * ncols; NULL is SQL NULL */
+} result;
+
+static void
+result_clear(result *r)
+{
+	for (size_t i = 0; i < r->nrows * (size_t) r->ncols; i++)
+		free(r->cells[i]);
+	for (int i = 0; i < r->ncols; i++)
+		free(r->names[i]);
+	free(r->cells);
+	free(r->names);
+	free(r->types);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *
+slice_dup(const uint8_t *p, size_t n)
+{
+	char	   *s = malloc(n + 1);
+
+	if (s)
+	{
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+static void
+result_describe(result *r, const pgwire_msg *m)
+{
+	pgwire_iter it;
+	pgwire_column col;
+	int			i = 0;
+
+	result_clear(r);
+	r->ncols = (int) m->u.row_description.fields.count;
+	r->names = calloc((size_t) r->ncols + 1, sizeof(char *));
+	r->types = calloc((size_t) r->ncols + 1, sizeof(uint32_t));
+	pgwire_iter_init(&it, &m->u.row_description.fields);
+	while (pgwire_next_column(&it, &col))
+	{
+		r->names[i] = slice_dup(col.name.ptr, col.name.len);
+		r->types[i++] = col.type_oid;
+	}
+}
+
+static void
+result_add_row(result *r, const pgwire_msg *m)
+{
+	pgwire_iter it;
+	pgwire_value v;
+	size_t		base;
+	int			i = 0;
+
+	if (r->nrows == r->cap)
+	{
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->cells = realloc(r->cells, r->cap * (size_t) r->ncols * sizeof(char *) + 1);
+	}
+	base = r->nrows * (size_t) r->ncols;
+	pgwire_iter_init(&it, &m->u.data_row.values);
+	while (pgwire_next_value(&it, &v) && i < r->ncols)
+		r->cells[base + i++] = v.len < 0 ? NULL : slice_dup(v.ptr, (size_t) v.len);
+	while (i < r->ncols)
+		r->cells[base + i++] = NULL;
+	r->nrows++;
+}
+
+/* Display width in characters (UTF-8 code points). */
+static size_t
+disp_width(const char *s)
+{
+	size_t		w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char) *s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* psql right-aligns these types (print.c column_type_alignment). */
+static int
+right_aligned(uint32_t oid)
+{
+	switch (oid)
+	{
+		case 20: case 21: case 23: case 26: case 28: case 29:
+		case 700: case 701: case 790: case 1700: case 5069:
+			return 1;
+	}
+	return 0;
+}
+
+static void
+pad(size_t n)
+{
+	while (n-- > 0)
+		putchar(' ');
+}
+
+/* psql's default output: aligned, border 1, header centred, "(N rows)". */
+static void
+print_aligned(const result *r)
+{
+	size_t	   *w = calloc((size_t) r->ncols + 1, sizeof(size_t));
+
+	for (int c = 0; c < r->ncols; c++)
+	{
+		w[c] = disp_width(r->names[c]);
+		for (size_t i = 0; i < r->nrows; i++)
+		{
+			const char *v = r->cells[i * (size_t) r->ncols + c];
+			size_t		dw = v ? disp_width(v) : 0;
+
+			if (dw > w[c])
+				w[c] = dw;
+		}
+	}
+	for (int c = 0; c < r->ncols; c++)
+	{
+		size_t		dw = disp_width(r->names[c]);
+		size_t		left = (w[c] - dw) / 2;
+
+		fputs(c == 0 ? " " : " | ", stdout);
+		pad(left);
+		fputs(r->names[c], stdout);
+		pad(w[c] - dw - left);
+	}
+	fputs(r->ncols ? " \n" : "\n", stdout);
+	for (int c = 0; c < r->ncols; c++)
+	{
+		if (c > 0)
+			putchar('+');
+		for (size_t i = 0; i < w[c] + 2; i++)
+			putchar('-');
+	}
+	putchar('\n');
+	for (size_t i = 0; i < r->nrows; i++)
+	{
+		for (int c = 0; c < r->ncols; c++)
+		{
+			const char *v = r->cells[i * (size_t) r->ncols + c];
+			size_t		dw;
+
+			if (v == NULL)
+				v = "";
+			dw = disp_width(v);
+			fputs(c == 0 ? " " : " | ", stdout);
+			if (right_aligned(r->types[c]))
+			{
+				pad(w[c] - dw);
+				fputs(v, stdout);
+			}
+			else
+			{
+				fputs(v, stdout);
+				if (c < r->ncols - 1)
+					pad(w[c] - dw);
+			}
+		}
+		putchar('\n');
+	}
+	printf("(%zu row%s)\n\n", r->nrows, r->nrows == 1 ? "" : "s");
+	free(w);
+}
+
+static void
+csv_field(const char *v)
+{
+	if (v[0] != '\0' && strcspn(v, ",\"\r\n") == strlen(v) && strcmp(v, "\\.") != 0)
+	{
+		fputs(v, stdout);
+		return;
+	}
+	if (v[0] == '\0')
+		return;
+	putchar('"');
+	for (; *v; v++)
+	{
+		if (*v == '"')
+			putchar('"');
+		putchar(*v);
+	}
+	putchar('"');
+}
+
+static void
+print_csv(const result *r)
+{
+	for (int c = 0; c < r->ncols; c++)
+	{
+		if (c)
+			putchar(',');
+		csv_field(r->names[c]);
+	}
+	putchar('\n');
+	for (size_t i = 0; i < r->nrows; i++)
+	{
+		for (int c = 0; c < r->ncols; c++)
+		{
+			const char *v = r->cells[i * (size_t) r->ncols + c];
+
+			if (c)
+				putchar(',');
+			csv_field(v ? v : "");
+		}
+		putchar('\n');
+	}
+}
+
+/* An ErrorResponse/NoticeResponse: severity, SQLSTATE, message, detail, hint. */
+static void
+print_error(const pgwire_msg *m)
+{
+	static const struct
+	{
+		uint8_t		code;
+		const char *label;
+	}			extra[] = {{'D', "DETAIL"}, {'H', "HINT"}, {'W', "CONTEXT"}};
+	pgwire_slice sev,
+				code,
+				msg,
+				v;
+
+	if (!pgwire_error_field_get(m, 'V', &sev) && !pgwire_error_field_get(m, 'S', &sev))
+		sev.ptr = (const uint8_t *) "ERROR", sev.len = 5;
+	if (!pgwire_error_field_get(m, 'M', &msg))
+		msg.ptr = (const uint8_t *) "", msg.len = 0;
+	if (pgwire_error_field_get(m, 'C', &code))
+		fprintf(stderr, "%.*s:  %.*s: %.*s\n", (int) sev.len, sev.ptr, (int) code.len, code.ptr,
+				(int) msg.len, msg.ptr);
+	else
+		fprintf(stderr, "%.*s:  %.*s\n", (int) sev.len, sev.ptr, (int) msg.len, msg.ptr);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (pgwire_error_field_get(m, extra[i].code, &v))
+			fprintf(stderr, "%s:  %.*s\n", extra[i].label, (int) v.len, v.ptr);
+}
+
+/* ---- the session ------------------------------------------------------------- */
+
+typedef struct session
+{
+	transport	t;
+	pgwire_conn *conn;
+	int			csv;
+	int			trace;
+	int			had_error;
+	result		res;
+	int			have_rows;
+} session;
+
+static void
+trace_cb(void *arg, const pgwire_msg *m)
+{
+	pgwire_buf	b;
+	struct timeval tv;
+
+	(void) arg;
+	gettimeofday(&tv, NULL);
+	pgwire_buf_init(&b, NULL);
+	if (pgwire_trace_write(m, &b, 0, (int64_t) tv.tv_sec * 1000000 + tv.tv_usec) == PGWIRE_OK)
+		fwrite(b.data, 1, b.len, stderr);
+	pgwire_buf_free(&b);
+}
+
+static int
+flush_out(session *s)
+{
+	size_t		n;
+	const uint8_t *p = pgwire_conn_output(s->conn, &n);
+
+	if (n == 0)
+		return 0;
+	if (send_all(&s->t, p, n) != 0)
+	{
+		fprintf(stderr, "pgwire connect: could not send data to server: %s\n", strerror(errno));
+		return -1;
+	}
+	pgwire_conn_consume(s->conn, n);
+	return 0;
+}
+
+/*
+ * Next event, sending queued output and reading when the machine needs
+ * bytes.  0 with *ev, -1 on failure (reported).
+ */
+static int
+next_event(session *s, pgwire_conn_event *ev)
+{
+	uint8_t		buf[65536];
+	pgwire_error err;
+
+	for (;;)
+	{
+		int			rc;
+		ssize_t		n;
+
+		memset(&err, 0, sizeof(err));
+		rc = pgwire_conn_next(s->conn, ev, &err);
+		if (rc == PGWIRE_OK)
+			return 0;
+		if (rc != PGWIRE_INCOMPLETE)
+		{
+			fprintf(stderr, "pgwire connect: %s\n", err.detail[0] ? err.detail : pgwire_strerror(rc));
+			return -1;
+		}
+		if (flush_out(s) != 0)
+			return -1;
+		n = recv_some(&s->t, buf, sizeof(buf));
+		if (n <= 0)
+		{
+			fprintf(stderr, "pgwire connect: server closed the connection unexpectedly\n");
+			return -1;
+		}
+		if (pgwire_conn_feed(s->conn, buf, (size_t) n) != PGWIRE_OK)
+			return -1;
+	}
+}
+
+static int
+do_startup(session *s, const settings *st)
+{
+	pgwire_conn_event ev;
+	int			tls_required = strcmp(st->sslmode, "require") == 0;
+
+	for (;;)
+	{
+		if (next_event(s, &ev) != 0)
+			return -1;
+		switch (ev.kind)
+		{
+			case PGWIRE_CONN_EV_TLS_START:
+				{
+					uint8_t		cb[PGWIRE_CBIND_MAX];
+					size_t		cblen;
+
+					if (flush_out(s) != 0 || start_tls(&s->t, cb, &cblen) != 0)
+						return -1;
+					pgwire_conn_tls_done(s->conn, cb, cblen);
+					break;
+				}
+			case PGWIRE_CONN_EV_TLS_REFUSED:
+				if (tls_required)
+				{
+					fprintf(stderr, "pgwire connect: server does not support SSL, but SSL was required\n");
+					return -1;
+				}
+				break;
+			case PGWIRE_CONN_EV_PASSWORD_NEEDED:
+				fprintf(stderr, "pgwire connect: fe_sendauth: no password supplied\n");
+				return -1;
+			case PGWIRE_CONN_EV_ERROR:
+				print_error(ev.msg);
+				return -1;
+			case PGWIRE_CONN_EV_NOTICE:
+				print_error(ev.msg);
+				break;
+			case PGWIRE_CONN_EV_READY_FOR_QUERY:
+				return 0;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+print_result(session *s)
+{
+	if (!s->have_rows)
+		return;
+	if (s->csv)
+		print_csv(&s->res);
+	else
+		print_aligned(&s->res);
+	result_clear(&s->res);
+	s->have_rows = 0;
+}
+
+/* Run events until ReadyForQuery, printing results like psql. */
+static int
+run_query(session *s)
+{
+	pgwire_conn_event ev;
+	pgwire_error err;
+
+	for (;;)
+	{
+		if (next_event(s, &ev) != 0)
+			return -1;
+		switch (ev.kind)
+		{
+			case PGWIRE_CONN_EV_ROW_DESCRIPTION:
+				result_describe(&s->res, ev.msg);
+				s->have_rows = 1;
+				break;
+			case PGWIRE_CONN_EV_DATA_ROW:
+				if (s->have_rows)
+					result_add_row(&s->res, ev.msg);
+				break;
+			case PGWIRE_CONN_EV_COMMAND_COMPLETE:
+				if (s->have_rows)
+					print_result(s);
+				else if (!s->csv)
+					printf("%.*s\n", (int) ev.msg->u.command_complete.tag.len,
+						   ev.msg->u.command_complete.tag.ptr);
+				break;
+			case PGWIRE_CONN_EV_ERROR:
+				result_clear(&s->res);
+				s->have_rows = 0;
+				print_error(ev.msg);
+				s->had_error = 1;
+				break;
+			case PGWIRE_CONN_EV_NOTICE:
+				print_error(ev.msg);
+				break;
+			case PGWIRE_CONN_EV_COPY_OUT:
+				break;
+			case PGWIRE_CONN_EV_COPY_DATA:
+				fwrite(ev.msg->u.copy_data.data.ptr, 1, ev.msg->u.copy_data.data.len, stdout);
+				break;
+			case PGWIRE_CONN_EV_COPY_IN:
+				{
+					char		buf[65536];
+					size_t		n;
+
+					while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+						if (pgwire_conn_copy_data(s->conn, buf, n, &err) != PGWIRE_OK ||
+							flush_out(s) != 0)
+							return -1;
+					if (ferror(stdin))
+						pgwire_conn_copy_fail(s->conn, "error reading standard input", &err);
+					else
+						pgwire_conn_copy_done(s->conn, &err);
+					break;
+				}
+			case PGWIRE_CONN_EV_READY_FOR_QUERY:
+				print_result(s);
+				return 0;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+			"usage: pgwire connect [CONNINFO] [-c SQL] [--param VALUE]... [--csv] [--trace]\n"
+			"  CONNINFO   postgresql://user:pass@host:port/db?sslmode=... or \"key=value ...\"\n"
+			"             (defaults from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE)\n"
+			"  -c SQL     run SQL (simple query; with --param: Parse/Bind/Execute)\n"
+			"  --param V  a text parameter for $1, $2 ... (repeatable)\n"
+			"  --csv      print results as CSV (like psql --csv)\n"
+			"  --trace    print every message both ways in PQtrace format to stderr\n"
+			"  --show-auth  print the authentication method used to stderr\n");
+}
+
+int
+cmd_connect(int argc, char **argv)
+{
+	const char *conninfo = NULL,
+			   *sql = NULL;
+	const char *params[MAX_PARAMS];
+	int			nparams = 0,
+				show_auth = 0,
+				rc = 0;
+	settings	st;
+	session		s;
+	pgwire_conn_options o;
+	pgwire_error err;
+
+	memset(&s, 0, sizeof(s));
+	s.t.fd = -1;
+	for (int i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			sql = argv[++i];
+		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc && nparams < MAX_PARAMS)
+			params[nparams++] = argv[++i];
+		else if (strcmp(argv[i], "--csv") == 0)
+			s.csv = 1;
+		else if (strcmp(argv[i], "--trace") == 0)
+			s.trace = 1;
+		else if (strcmp(argv[i], "--show-auth") == 0)
+			show_auth = 1;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+		{
+			usage();
+			return 0;
+		}
+		else if (argv[i][0] != '-' && conninfo == NULL)
+			conninfo = argv[i];
+		else
+		{
+			usage();
+			return 2;
+		}
+	}
+	if (load_settings(&st, conninfo) != 0)
+	{
+		free_settings(&st);
+		return 2;
+	}
+	memset(&o, 0, sizeof(o));
+	o.user = st.user;
+	o.database = st.dbname;
+	o.password = st.password;
+	o.application_name = st.application_name;
+	o.ssl_request = st.host[0] != '/' && strcmp(st.sslmode, "disable") != 0 &&
+		strcmp(st.sslmode, "allow") != 0;
+	o.channel_binding = strcmp(st.channel_binding, "require") == 0 ? PGWIRE_CBIND_MODE_REQUIRE :
+		strcmp(st.channel_binding, "disable") == 0 ? PGWIRE_CBIND_MODE_DISABLE :
+		PGWIRE_CBIND_MODE_PREFER;
+	if (st.host[0] == '/' && strcmp(st.sslmode, "require") == 0)
+	{
+		fprintf(stderr, "pgwire connect: SSL over a Unix-domain socket is not supported\n");
+		free_settings(&st);
+		return 2;
+	}
+	s.conn = pgwire_conn_create(&o, NULL);
+	if (s.conn == NULL)
+	{
+		fprintf(stderr, "pgwire connect: out of memory\n");
+		free_settings(&st);
+		return 2;
+	}
+	if (s.trace)
+		pgwire_conn_set_trace(s.conn, trace_cb, NULL);
+	s.t.fd = open_socket(&st);
+	if (s.t.fd < 0 || do_startup(&s, &st) != 0)
+	{
+		rc = 2;
+		goto done;
+	}
+	if (show_auth)
+		fprintf(stderr, "pgwire connect: authenticated%s%s%s\n",
+				pgwire_conn_sasl_mechanism(s.conn) ? " with " : "",
+				pgwire_conn_sasl_mechanism(s.conn) ? pgwire_conn_sasl_mechanism(s.conn) : "",
+				s.t.ssl ? " over TLS" : "");
+	if (sql)
+	{
+		memset(&err, 0, sizeof(err));
+		if ((nparams > 0 ?
+			 pgwire_conn_query_params(s.conn, sql, nparams, NULL, params, NULL, NULL, 0, &err) :
+			 pgwire_conn_query(s.conn, sql, &err)) != PGWIRE_OK)
+		{
+			fprintf(stderr, "pgwire connect: %s\n", err.detail);
+			rc = 1;
+		}
+		else if (run_query(&s) != 0)
+			rc = 2;
+		else if (s.had_error)
+			rc = 1;
+	}
+	pgwire_conn_terminate(s.conn);
+	flush_out(&s);
+done:
+	fflush(stdout);
+	result_clear(&s.res);
+	pgwire_conn_free(s.conn);
+	close_transport(&s.t);
+	free_settings(&st);
+	return rc;
+}
