@@ -329,7 +329,7 @@ pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 
 	if (m == NULL || out == NULL || pgwire_msgdef_get(m->kind) == NULL ||
 		m->frame.raw == NULL)
-		return out ? pgwire_buf_fail(out, PGWIRE_ERR_ARGUMENT) : PGWIRE_ERR_ARGUMENT;
+		return PGWIRE_ERR_ARGUMENT;	/* out's contents and status untouched */
 	f = &m->frame;
 	memset(&st, 0, sizeof(st));
 	st.out = out;

@@ -19,6 +19,7 @@
 
 static pgwire_buf msg;
 static size_t msg_start;
+static const pgwire_context *decode_ctx;	/* NULL: no context */
 
 /* Start a message: type byte (0 for untyped) and a length placeholder. */
 static void
@@ -89,7 +90,7 @@ check_trace(pgwire_direction dir, unsigned flags, int64_t ts, const char *want,
 	int			rc;
 
 	pgwire_buf_init(&out, NULL);
-	rc = pgwire_decode_bytes(msg.data, msg.len, dir, NULL, &m, &err);
+	rc = pgwire_decode_bytes(msg.data, msg.len, dir, decode_ctx, &m, &err);
 	if (rc != PGWIRE_OK)
 	{
 		ok(0, "%s: decodes (%s: %s)", what, pgwire_status_name(rc), err.detail);
@@ -358,6 +359,37 @@ pg18_lines(void)
 				"bytes >= 0x80 as \\xHH");
 }
 
+/* What fe-trace.c prints for messages it cannot identify; bad arguments. */
+static void
+unknown_and_errors(void)
+{
+	pgwire_context ctx = {PGWIRE_MSG_INVALID, PGWIRE_DECODE_UNKNOWN};
+	pgwire_msg	m;
+	pgwire_buf	out;
+
+	decode_ctx = &ctx;
+	begin('q');
+	bytes("ab", 2);
+	end();
+	check_trace(PGWIRE_BACKEND, NOTS, 0,
+				"B\t6\tUnknown message: 71\nmismatched message length: consumed 4, expected 6\n",
+				"unknown type byte");
+	decode_ctx = NULL;
+
+	begin('R');
+	i32(2);
+	end();
+	check_trace(PGWIRE_BACKEND, NOTS, 0, "B\t8\tUnknown authentication message 2\n",
+				"AuthenticationKerberosV5 (no case in fe-trace.c)");
+
+	memset(&m, 0, sizeof(m));
+	pgwire_buf_init(&out, NULL);
+	ok_int(pgwire_trace_write(&m, &out, 0, 0), PGWIRE_ERR_ARGUMENT, "undecoded message: argument error");
+	ok(out.len == 0 && out.status == PGWIRE_OK, "argument error leaves the buffer alone");
+	ok_int(pgwire_trace_write(NULL, &out, 0, 0), PGWIRE_ERR_ARGUMENT, "NULL message");
+	pgwire_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -368,6 +400,7 @@ main(void)
 	observed_lines();
 	diag("PostgreSQL 18 fe-trace.c lines");
 	pg18_lines();
+	unknown_and_errors();
 	pgwire_buf_free(&msg);
 	return done_testing();
 }

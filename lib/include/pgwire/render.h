@@ -59,36 +59,82 @@ PGWIRE_EXPORT int pgwire_json_encode(const char *json, size_t len, pgwire_buf *o
 #define PGWIRE_TRACE_REGRESS_MODE (1 << 1)
 
 /*
- * One message as libpq's PQtrace prints it (fe-trace.c), including the
- * final newline and any "mismatched message length" line.  timestamp_us is
- * microseconds since the Unix epoch, printed in local time unless
- * PGWIRE_TRACE_SUPPRESS_TIMESTAMPS.
+ * One message as libpq's PQtrace prints it (src/interfaces/libpq/
+ * fe-trace.c), appended to out: "[timestamp TAB]F|B TAB length TAB Name"
+ * then the fields, each with a leading space, and a newline; plus a
+ * "mismatched message length: consumed X, expected Y" line wherever
+ * fe-trace.c prints one (it does not print AuthenticationMD5Password's
+ * salt, reads only four bytes of a protocol 3.2 BackendKeyData key, and
+ * prints no body for an unidentified message).
+ *
+ * Identical to libpq 15's PQtrace for every message libpq 15 traces
+ * correctly (checked line by line against libpq 15 by suite 25-pqtrace).
+ * What libpq 15 mis-traces or does not trace (StartupMessage, SSLRequest,
+ * SSLResponse, the authentication exchange, CopyData) is printed as
+ * PostgreSQL 18's fe-trace.c prints it.  README.md, "PQtrace", lists the
+ * differences.
+ *
+ * flags: PGWIRE_TRACE_SUPPRESS_TIMESTAMPS omits the timestamp;
+ * PGWIRE_TRACE_REGRESS_MODE prints NNNN for OIDs, process IDs and keys,
+ * "SSSS" for error/notice fields F, L and R, NN for the length of a
+ * backend ErrorResponse/NoticeResponse and 'BBBB' for CopyData and
+ * authentication payloads, as libpq does.
+ * timestamp_us: microseconds since the Unix epoch, printed in local time
+ * as "%Y-%m-%d %H:%M:%S.%06u" (ignored with SUPPRESS_TIMESTAMPS).
+ * m must come from pgwire_decode() (or a session), with its frame.
+ *
+ * Returns out's status: PGWIRE_OK, PGWIRE_ERR_NOMEM, PGWIRE_ERR_ARGUMENT
+ * (NULL or undecoded message), or the sticky error out already held.
  */
 PGWIRE_EXPORT int pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 									 int64_t timestamp_us);
 
 /* ---- Byte map ("explain") ---------------------------------------------- */
 
-/* One row of the byte map: a field, where it sits and what it holds. */
+/*
+ * One row of the byte map: a field, where it sits and what it holds.
+ *
+ * path names the field by its catalogue name: "type" and "length" for the
+ * header, then e.g. "portal", "parameters" (a group's count word, or the
+ * terminating zero byte of a zero-terminated list such as ErrorResponse's
+ * "fields"), "parameters[0]" (an element of a one-field group),
+ * "fields[2].type_oid" (a field of an element).
+ *
+ * value is for people: Strings and bytes in double quotes with \" \\ \n
+ * \r \t and \xHH escapes (elided after 200 bytes), numbers in decimal,
+ * Byte1 as 'S', protocol versions as 3.0, LSNs as X/X, timestamps as ISO
+ * 8601 UTC, NULL values as NULL, groups as "3 elements", and known codes
+ * with their meaning: "5 (MD5Password)", "'I' (idle)", "'C' (SQLSTATE)",
+ * "1 (binary)", "'S' (statement)", "23 (int4)".
+ */
 typedef struct pgwire_explain_row
 {
 	uint64_t	offset;			/* stream offset of the field */
 	size_t		length;			/* bytes */
-	const char *path;			/* "type", "length", "parameters[0].value" */
+	const char *path;			/* "type", "length", "fields[2].type_oid" */
 	const uint8_t *raw;			/* the field's bytes */
 	const char *value;			/* human-readable value (NUL-terminated) */
-	int			depth;
+	int			depth;			/* 0 at top level, 1 inside a group ... */
 } pgwire_explain_row;
 
 typedef int (*pgwire_explain_fn) (void *arg, const pgwire_explain_row *row);
 
 /*
- * Call fn once per field of m, in wire order.  The row's strings live
- * until fn returns.  Returns 0, fn's non-zero result, or PGWIRE_ERR_NOMEM.
+ * Call fn once per field of m (from pgwire_decode()), in wire order; the
+ * rows cover every byte of m->frame exactly once.  path and value live
+ * until fn returns.  Allocates two buffers per call, none per row.
+ * Returns 0, fn's non-zero result (which stops the walk), PGWIRE_ERR_NOMEM
+ * or PGWIRE_ERR_ARGUMENT (NULL or undecoded message).
  */
 PGWIRE_EXPORT int pgwire_explain(const pgwire_msg *m, pgwire_explain_fn fn, void *arg);
 
-/* The byte map as text: one row per line, "offset length path hex value". */
+/*
+ * The byte map as text appended to out, one row per line with aligned
+ * columns separated by two spaces: offset, length, path, the raw bytes in
+ * hex (the first 32, then "…"), value.  Example (README.md, "PQtrace"):
+ *     5  1  status  49        'I' (idle)
+ * Returns out's status, or pgwire_explain()'s error.
+ */
 PGWIRE_EXPORT int pgwire_explain_write(const pgwire_msg *m, pgwire_buf *out);
 
 #ifdef __cplusplus
