@@ -17,7 +17,10 @@
  *
  * The streams are fed to a pgwire_session a chunk at a time (and a growing
  * one when a message is larger than a chunk), so memory stays near the
- * largest message rather than a copy of the whole capture.
+ * largest message rather than a copy of the whole capture.  Once a
+ * direction is encrypted or its framing is lost, the rest of it is one
+ * raw chunk pointing into the caller's buffer, so the items do not depend
+ * on the chunk size.
  */
 #include <string.h>
 
@@ -41,6 +44,9 @@ struct pgwire_conversation
 	pgwire_direction turn;		/* whose message comes next */
 	uint32_t	outstanding;	/* Query/Sync/FunctionCall not yet answered
 								 * by ReadyForQuery */
+	uint32_t	executes;		/* Execute messages whose completion
+								 * (CommandComplete, EmptyQueryResponse,
+								 * PortalSuspended) has not come yet */
 	uint8_t		ready_seen;		/* the first ReadyForQuery went by */
 	const pgwire_allocator *alloc;
 };
@@ -121,6 +127,31 @@ feed_more(pgwire_conversation *c, pgwire_direction d, int *rc)
 }
 
 /*
+ * Direction d will hold no more messages (encryption began, or its
+ * framing broke): its item is everything from here to the end of the
+ * saved stream, one chunk pointing into the caller's buffer, whatever
+ * part of it had been fed so far.
+ */
+static int
+take_rest(pgwire_conversation *c, pgwire_direction d, int rc, pgwire_msg *msg,
+		  pgwire_error *err)
+{
+	size_t		off = (size_t) msg->frame.offset;
+
+	msg->frame.raw = c->in[d] + off;
+	msg->frame.raw_len = c->len[d] - off;
+	c->fed[d] = c->len[d];
+	c->exhausted[d] = 1;
+	if (rc == PGWIRE_ERR_ENCRYPTED)
+		return pgwire_error_set(err, rc, off,
+								"the last %zu bytes are %s data, not protocol messages",
+								msg->frame.raw_len,
+								pgwire_conversation_state(c)->encrypted == 'G'
+								? "GSSAPI-encrypted" : "TLS");
+	return rc;
+}
+
+/*
  * Next item of direction d: a message, a raw chunk with its error, the
  * incomplete tail (PGWIRE_INCOMPLETE, once), or TAKE_EXHAUSTED.
  */
@@ -133,8 +164,9 @@ take(pgwire_conversation *c, pgwire_direction d, pgwire_msg *msg, pgwire_error *
 	for (;;)
 	{
 		rc = pgwire_session_next(c->session, d, msg, err);
-		/* a decode error or an encrypted chunk always carries bytes */
-		if (rc != PGWIRE_INCOMPLETE && !(rc < 0 && msg->frame.raw_len == 0))
+		if (rc == PGWIRE_ERR_ENCRYPTED || (rc < 0 && pgwire_session_failed(c->session, d)))
+			return take_rest(c, d, rc, msg, err);
+		if (rc != PGWIRE_INCOMPLETE)
 			return rc;
 		if (feed_more(c, d, &frc))
 		{
@@ -168,12 +200,31 @@ peek_type(const pgwire_conversation *c, pgwire_direction d)
 }
 
 /*
+ * Whether the backend's next message answers a request the frontend has
+ * not sent yet: a ReadyForQuery no Sync/Query/FunctionCall asked for, or,
+ * with no Query running, a completion no Execute asked for ("Extended
+ * Query": each Execute ends with exactly one of CommandComplete,
+ * EmptyQueryResponse, ErrorResponse or PortalSuspended).  Happens after a
+ * Flush, which brings answers before the Sync.
+ */
+static int
+backend_runs_ahead(const pgwire_conversation *c)
+{
+	int			t = peek_type(c, PGWIRE_BACKEND);
+
+	if (!c->ready_seen || c->outstanding > 0)
+		return 0;
+	return t == 'Z' ||
+		(c->executes == 0 && (t == 'C' || t == 'I' || t == 's'));
+}
+
+/*
  * Whose item comes next, or -1 when both sides are used up.  Two looks
  * ahead keep the order plausible where the turn rules alone cannot know:
- * a ReadyForQuery no Sync/Query has asked for yet belongs after the
- * frontend's next request (Flush, pipelining), and during authentication
- * a frontend whose next message is not a 'p' is waiting for the backend
- * (an Authentication request that turned out to need no reply).
+ * a backend running ahead of the frontend (above) waits for the
+ * frontend's next request, and during authentication a frontend whose
+ * next message is not a 'p' is waiting for the backend (an Authentication
+ * request that turned out to need no reply).
  */
 static int
 choose(const pgwire_conversation *c)
@@ -186,8 +237,7 @@ choose(const pgwire_conversation *c)
 		return -1;
 	if (c->exhausted[other(d)])
 		return d;
-	if (d == PGWIRE_BACKEND && c->ready_seen && c->outstanding == 0 &&
-		peek_type(c, PGWIRE_BACKEND) == 'Z')
+	if (d == PGWIRE_BACKEND && backend_runs_ahead(c))
 		return PGWIRE_FRONTEND;
 	if (d == PGWIRE_FRONTEND && !c->ready_seen)
 	{
@@ -224,6 +274,9 @@ after_frontend(pgwire_conversation *c, pgwire_msg_kind k)
 {
 	switch (k)
 	{
+		case PGWIRE_MSG_EXECUTE:
+			c->executes++;
+			return PGWIRE_FRONTEND;
 		case PGWIRE_MSG_QUERY:
 		case PGWIRE_MSG_SYNC:
 		case PGWIRE_MSG_FUNCTION_CALL:
@@ -271,7 +324,15 @@ after_backend(pgwire_conversation *c, pgwire_msg_kind k)
 			c->ready_seen = 1;
 			if (c->outstanding > 0)
 				c->outstanding--;
+			/* a Sync ends every Execute before it, run or skipped */
+			c->executes = 0;
 			return PGWIRE_FRONTEND;
+		case PGWIRE_MSG_COMMAND_COMPLETE:
+		case PGWIRE_MSG_EMPTY_QUERY_RESPONSE:
+		case PGWIRE_MSG_PORTAL_SUSPENDED:
+			if (c->executes > 0)
+				c->executes--;
+			return PGWIRE_BACKEND;
 		case PGWIRE_MSG_ERROR_RESPONSE:
 			/* during start-up an error ends the connection attempt */
 			return c->ready_seen ? PGWIRE_BACKEND : PGWIRE_FRONTEND;
