@@ -9,6 +9,11 @@
  * fe-auth-scram.c): ASCII passes unchanged, and a password that is not
  * UTF-8 or that SASLprep rejects is used as raw bytes rather than refused,
  * so that such passwords keep working.
+ *
+ * stringprep_profile is referenced weakly: a program that links libpgwire
+ * without -lidn still builds and runs, and then non-ASCII passwords go
+ * unprepared (the raw-bytes fallback above, *used_raw set).  Link with
+ * -lidn (pkg-config --static --libs pgwire) for full SASLprep.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,8 @@
 #include <stringprep.h>
 
 #include "pgwire/auth.h"
+
+#pragma weak stringprep_profile
 
 static int
 is_ascii(const char *s)
@@ -36,7 +43,7 @@ pgwire_saslprep(const char *in, pgwire_buf *out, int *used_raw)
 	if (in == NULL || out == NULL)
 		return PGWIRE_ERR_ARGUMENT;
 	/* stringprep_profile checks UTF-8 validity itself and fails otherwise. */
-	if (!is_ascii(in) &&
+	if (!is_ascii(in) && stringprep_profile != NULL &&
 		stringprep_profile(in, &prepped, "SASLprep", STRINGPREP_NO_UNASSIGNED) == STRINGPREP_OK)
 	{
 		use = prepped;
