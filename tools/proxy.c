@@ -51,6 +51,12 @@
 #define CHUNK (64 * 1024)
 /* How long to wait for the upstream server to accept a connection. */
 #define CONNECT_TIMEOUT_MS 5000
+/*
+ * Trace text is written at most this long after the message passed (or
+ * when a connection has CHUNK bytes of it): one write per busy period
+ * instead of one per message keeps the proxy's cost per round trip low.
+ */
+#define OUTPUT_DELAY_MS 50
 /* How long a client whose upstream is down has to send its startup packet. */
 #define STARTUP_TIMEOUT_MS 10000
 
@@ -98,6 +104,7 @@ typedef struct conn
 	size_t		hold_len;
 	pgwire_buf	render;			/* one record, before prefixing */
 	pgwire_buf	text;			/* prefixed lines waiting for output */
+	int64_t		text_since;		/* when text became non-empty (ms) */
 } conn;
 
 static proxy_cfg cfg;
@@ -165,9 +172,19 @@ prefix_lines(conn *c)
 	pgwire_buf_reset(&c->render);
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 flush_conn_text(conn *c)
 {
+	c->text_since = 0;
 	if (c->text.len == 0)
 		return;
 	pthread_mutex_lock(&out_lock);
@@ -308,7 +325,10 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 	}
 	if (c->render.len > 0)
 		prefix_lines(c);
-	flush_conn_text(c);
+	if (c->text.len >= CHUNK)
+		flush_conn_text(c);
+	else if (c->text.len > 0 && c->text_since == 0)
+		c->text_since = now_ms();
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -639,6 +659,8 @@ relay(conn *c)
 		struct pollfd pfd[3];
 		pipe_dir   *fe = &c->d[PGWIRE_FRONTEND],
 				   *be = &c->d[PGWIRE_BACKEND];
+		int			timeout,
+					rc;
 
 		if ((fe->eof && fe->pend_len == 0 && be->eof && be->pend_len == 0))
 			return;
@@ -650,11 +672,26 @@ relay(conn *c)
 		pfd[2].fd = c->sfd;
 		pfd[2].events = ((!be->eof && be->pend_len == 0) ? POLLIN : 0) |
 			(fe->pend_len > 0 ? POLLOUT : 0);
-		if (poll(pfd, 3, -1) < 0)
+		timeout = -1;
+		if (c->text.len > 0)
+		{
+			timeout = (int) (c->text_since + OUTPUT_DELAY_MS - now_ms());
+			if (timeout <= 0)
+			{
+				flush_conn_text(c);
+				timeout = -1;
+			}
+		}
+		if ((rc = poll(pfd, 3, timeout)) < 0)
 		{
 			if (errno == EINTR)
 				continue;
 			return;
+		}
+		if (rc == 0)
+		{
+			flush_conn_text(c);
+			continue;
 		}
 		if (pfd[0].revents)
 			return;
