@@ -101,26 +101,42 @@ pgw_oom(void)
 			 errdetail("The protocol codec could not allocate memory.")));
 }
 
-/* The library's detail ("the 5 bytes end ...") as the start of a sentence. */
+/*
+ * The library's detail ("the 5 bytes end ...", no period) for use after a
+ * colon: a capital that only starts the sentence ("Message 0: ...") is
+ * lowered, an acronym ("SSLRequest ...") is kept.
+ */
 static char *
-pgw_sentence(const pgwire_error *err, int rc)
+pgw_detail(const pgwire_error *err, int rc)
 {
 	char	   *s;
 
 	s = pstrdup(err && err->detail[0] ? err->detail : pgwire_strerror(rc));
+	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z')
+		s[0] += 'a' - 'A';
+	return s;
+}
+
+/* The same as a sentence of its own. */
+static char *
+pgw_sentence(const pgwire_error *err, int rc)
+{
+	char	   *s = pgw_detail(err, rc);
+
 	if (s[0] >= 'a' && s[0] <= 'z')
 		s[0] += 'A' - 'a';
 	return s;
 }
 
 /*
- * Report a failed decode (what = "protocol message") or encode.  Never
- * returns.
+ * Report a failed decode, or a failed encode of JSON input (encoding).
+ * where names what the offset counts in ("the JSON text", "the backend
+ * stream"); NULL for the bytea argument.  Never returns.
  */
 static void
-pgw_report(int rc, const pgwire_error *err, bool encoding)
+pgw_report_in(int rc, const pgwire_error *err, bool encoding, const char *where)
 {
-	int			code;
+	int			code = ERRCODE_INVALID_BINARY_REPRESENTATION;
 	const char *msg;
 	unsigned long long offset = err ? (unsigned long long) err->offset : 0;
 
@@ -128,49 +144,48 @@ pgw_report(int rc, const pgwire_error *err, bool encoding)
 		pgw_oom();
 	if (encoding)
 	{
-		switch (rc)
+		if (rc == PGWIRE_ERR_RANGE || rc == PGWIRE_ERR_LENGTH)
 		{
-			case PGWIRE_ERR_RANGE:
-			case PGWIRE_ERR_LENGTH:
-				code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-				msg = "protocol message does not fit its wire format";
-				break;
-			default:
-				code = ERRCODE_INVALID_PARAMETER_VALUE;
-				msg = "invalid message description";
-				break;
+			code = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			msg = "protocol message does not fit its wire format";
 		}
+		else
+		{
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			msg = "invalid message description";
+		}
+		where = "the JSON text";
+	}
+	else if (rc == PGWIRE_INCOMPLETE)
+		msg = "incomplete protocol message";
+	else if (rc == PGWIRE_ERR_EXTRA_DATA)
+		msg = "trailing bytes after protocol message";
+	else if (rc == PGWIRE_ERR_ENCRYPTED)
+		msg = "encrypted protocol stream";
+	else if (rc == PGWIRE_ERR_ARGUMENT)
+	{
+		code = ERRCODE_INVALID_PARAMETER_VALUE;
+		msg = "invalid argument";
+	}
+	else
+		msg = "invalid protocol message";
+
+	if (where)
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("%s", msg),
-				 errdetail("%s at byte offset %llu of the input.",
-						   pgw_sentence(err, rc), offset)));
-	}
-	switch (rc)
-	{
-		case PGWIRE_INCOMPLETE:
-			msg = "incomplete protocol message";
-			break;
-		case PGWIRE_ERR_EXTRA_DATA:
-			msg = "trailing bytes after protocol message";
-			break;
-		case PGWIRE_ERR_ENCRYPTED:
-			msg = "encrypted protocol stream";
-			break;
-		case PGWIRE_ERR_ARGUMENT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid argument"),
-					 errdetail("%s.", pgw_sentence(err, rc))));
-			break;
-		default:
-			msg = "invalid protocol message";
-			break;
-	}
+				 errdetail("At byte offset %llu of %s: %s.", offset, where,
+						   pgw_detail(err, rc))));
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			(errcode(code),
 			 errmsg("%s", msg),
-			 errdetail("%s at byte offset %llu.", pgw_sentence(err, rc), offset)));
+			 errdetail("At byte offset %llu: %s.", offset, pgw_detail(err, rc))));
+}
+
+static void
+pgw_report(int rc, const pgwire_error *err, bool encoding)
+{
+	pgw_report_in(rc, err, encoding, NULL);
 }
 
 /* ---- Arguments -------------------------------------------------------- */
@@ -326,11 +341,11 @@ pgw_decode_one(const uint8 *data, size_t len, pgwire_direction dir, pgwire_msg *
 	rc = pgwire_frame_parse(data, len, dir, pgw_start_phase(data, len, dir),
 							NULL, 0, &f, &err);
 	if (rc == PGWIRE_INCOMPLETE)
-		pgwire_error_set(&err, rc, len, "the data ends inside a message after %zu bytes", len);
+		pgwire_error_set(&err, rc, len, "the data ends inside a message");
 	else if (rc == PGWIRE_OK && f.raw_len != len)
 		rc = pgwire_error_set(&err, PGWIRE_ERR_EXTRA_DATA, f.raw_len,
-							  "%zu bytes follow the %zu-byte message",
-							  len - f.raw_len, f.raw_len);
+							  "the message ends here, %zu bytes before the end of the data",
+							  len - f.raw_len);
 	else if (rc == PGWIRE_OK)
 		rc = pgwire_decode(&f, NULL, out, &err);
 	if (rc != PGWIRE_OK)
@@ -373,7 +388,7 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 			if (pending == 0)
 				break;
 			pgwire_error_set(&err, rc, pgwire_reader_offset(r),
-							 "the data ends inside a message: %zu bytes are left over",
+							 "the data ends inside a message that starts here (%zu bytes of it)",
 							 pending);
 		}
 		if (rc == PGWIRE_OK)
@@ -476,19 +491,12 @@ pgwire_conversation_sql(PG_FUNCTION_ARGS)
 			break;
 		if (rc == PGWIRE_INCOMPLETE)
 			pgwire_error_set(&err, rc, m.frame.offset,
-							 "the %s stream ends inside a message: %zu bytes are left over",
-							 pgw_direction_name(m.frame.direction), m.frame.raw_len);
-		else if (rc != PGWIRE_OK && err.detail[0] != '\0')
-		{
-			/* say which stream the offset counts in */
-			char		detail[PGWIRE_DETAIL_MAX];
-
-			snprintf(detail, sizeof(detail), "%s", err.detail);
-			snprintf(err.detail, sizeof(err.detail), "%s stream: %s",
-					 pgw_direction_name(m.frame.direction), detail);
-		}
+							 "the data ends inside a message that starts here (%zu bytes of it)",
+							 m.frame.raw_len);
 		if (rc != PGWIRE_OK)
-			pgw_report(rc, &err, false);
+			pgw_report_in(rc, &err, false,
+						  m.frame.direction == PGWIRE_FRONTEND ? "the frontend stream"
+						  : "the backend stream");
 
 		values[0] = Int32GetDatum(seq);
 		values[1] = CStringGetTextDatum(pgw_direction_name(m.frame.direction));
@@ -715,7 +723,8 @@ pgw_end(pgw_msg *pm)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("protocol message does not fit its wire format"),
-				 errdetail("%s.", pgw_sentence(&err, rc))));
+				 errdetail("%s: a count, length or message size is over its limit.",
+						   pgw_sentence(&err, rc))));
 	}
 	return pgw_buf_to_bytea(&pm->buf);
 }
@@ -771,14 +780,15 @@ pgw_put_values(pgwire_writer *w, ArrayType *a, const char *argname)
 	}
 }
 
+/* A one-byte code argument: one of the characters in allowed. */
 static char
-pgw_char_arg(char c, const char *allowed, const char *argname)
+pgw_char_arg(char c, const char *allowed, const char *argname, const char *detail)
 {
 	if (c == '\0' || strchr(allowed, c) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s \"%c\"", argname, c ? c : ' '),
-				 errdetail("The %s must be one of \"%s\".", argname, allowed)));
+				 errdetail("%s", detail)));
 	return c;
 }
 
@@ -854,7 +864,8 @@ Datum
 pgwire_describe_sql(PG_FUNCTION_ARGS)
 {
 	pgw_msg		pm;
-	char		target = pgw_char_arg(PG_GETARG_CHAR(0), "SP", "target");
+	char		target = pgw_char_arg(PG_GETARG_CHAR(0), "SP", "target",
+								"The target must be 'S' (a prepared statement) or 'P' (a portal).");
 	pgwire_writer *w = pgw_begin(&pm, 'D', PGWIRE_FRONTEND);
 
 	pgwire_put_byte1(w, (uint8) target);
@@ -944,7 +955,7 @@ pgwire_startup_message_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("parameters must hold name/value pairs"),
-				 errdetail("The array has %d elements, an odd number.", n)));
+				 errdetail("The array has an odd number of elements (%d).", n)));
 	w = pgw_begin(&pm, 0, PGWIRE_FRONTEND);
 	pgwire_put_int32(w, version);
 	for (int i = 0; i < n; i++)
@@ -1050,7 +1061,8 @@ Datum
 pgwire_ready_for_query_sql(PG_FUNCTION_ARGS)
 {
 	pgw_msg		pm;
-	char		status = pgw_char_arg(PG_GETARG_CHAR(0), "ITE", "status");
+	char		status = pgw_char_arg(PG_GETARG_CHAR(0), "ITE", "status",
+								"The status must be 'I' (idle), 'T' (in a transaction block) or 'E' (in a failed transaction block).");
 	pgwire_writer *w = pgw_begin(&pm, 'Z', PGWIRE_BACKEND);
 
 	pgwire_put_byte1(w, (uint8) status);

@@ -46,7 +46,6 @@ SELECT c.id, d.direction, count(*) AS messages,
 FROM capture c,
 	LATERAL (VALUES ('frontend', c.frontend), ('backend', c.backend)) d(direction, data),
 	LATERAL pgwire_messages(d.data, d.direction) m
-WHERE c.id <> 'session' OR d.direction = 'backend' OR m.seq > 1
 GROUP BY c.id, d.direction ORDER BY 1, 2;
 
 -- the default direction is 'backend'

@@ -1,0 +1,134 @@
+--
+-- errors: every way a call can fail, and NULL arguments.
+--
+-- Malformed or incomplete bytes are SQLSTATE 22P03 (invalid binary
+-- representation) with the byte offset in DETAIL; bad arguments and bad
+-- JSON are 22023 (invalid parameter value); messages that do not fit
+-- their wire fields are 54000 (program limit exceeded).
+--
+-- try(statement): run it and show the SQLSTATE, message and detail of its
+-- error, or 'no error'
+CREATE FUNCTION try(statement text, OUT state text, OUT message text, OUT detail text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE statement;
+	state := 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+		detail = PG_EXCEPTION_DETAIL;
+END
+$$;
+\pset format unaligned
+\pset fieldsep ' | '
+\pset footer off
+\pset tuples_only on
+
+-- direction must be 'frontend' or 'backend'
+SELECT * FROM try($$SELECT pgwire_decode('\x5a0000000549', 'sideways')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x5a0000000549', 'Backend')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_trace('\x5a0000000549', '')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_explain('\x5a0000000549', 'F')$$);
+
+-- pgwire_decode wants exactly one message
+SELECT * FROM try($$SELECT pgwire_decode('')$$);
+-- a prefix of ReadyForQuery
+SELECT * FROM try($$SELECT pgwire_decode('\x5a000000')$$);
+-- a byte after it
+SELECT * FROM try($$SELECT pgwire_decode('\x5a0000000549 5a')$$);
+-- two messages
+SELECT * FROM try($$SELECT pgwire_decode('\x5a0000000549 5a0000000549')$$);
+
+-- malformed messages
+-- length word below 4
+SELECT * FROM try($$SELECT pgwire_decode('\x5a00000003 49')$$);
+-- length over the limit
+SELECT * FROM try($$SELECT pgwire_decode('\x5a7fffffff')$$);
+-- Flush with a byte after its last field
+SELECT * FROM try($$SELECT pgwire_decode('\x4800000005 00', 'frontend')$$);
+-- no backend message '~'
+SELECT * FROM try($$SELECT pgwire_decode('\x7e00000004')$$);
+-- DataRow: 1 value, none there
+SELECT * FROM try($$SELECT pgwire_decode('\x4400000006 0001')$$);
+-- DataRow: value length -2
+SELECT * FROM try($$SELECT pgwire_decode('\x440000000a 0001 fffffffe')$$);
+-- a frontend Describe read as a backend DataRow
+SELECT * FROM try($$SELECT pgwire_decode('\x4400000008 53 733100')$$);
+-- Query: String without its NUL
+SELECT * FROM try($$SELECT pgwire_decode('\x5100000008 53454c45', 'frontend')$$);
+-- startup packet shorter than 8
+SELECT * FROM try($$SELECT pgwire_decode('\x0000000704d2', 'frontend')$$);
+-- unknown startup code
+SELECT * FROM try($$SELECT pgwire_decode('\x0000000812345678', 'frontend')$$);
+-- not an SSL answer: the start of a message
+SELECT * FROM try($$SELECT pgwire_decode('\x58', 'backend')$$);
+
+-- pgwire_messages: the error names the offset in the stream; no rows
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x5a0000000549 5a0000')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x5a0000000549 5a00000006 4949')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x3100000004 7e00000004 3100000004')$$);
+-- encrypted bytes are not messages: SSLRequest, then a TLS ClientHello
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x0000000804d2162f 1603010200', 'frontend')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_trace('\x3100000004 31000000', 'backend')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_explain('\x3100000004 310000', 'backend')$$);
+
+-- pgwire_conversation: the error says which stream
+SELECT * FROM try($$SELECT * FROM pgwire_conversation(pgwire_startup_message('{user,a}') || '\x51000000', '')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_conversation(pgwire_startup_message('{user,a}'), '\x5200000008 00000000 7e00000004')$$);
+
+-- text that is not valid in the database encoding (UTF-8): the JSON form
+-- keeps the bytes, a trace line cannot hold them
+SELECT pgwire_decode('\x5100000007 c32800', 'frontend');
+SELECT * FROM try($$SELECT pgwire_trace('\x5100000007 c32800', 'frontend')$$);
+
+-- pgwire_encode: JSON that is not a message
+SELECT * FROM try($$SELECT pgwire_encode('{"message": "NoSuchMessage"}')$$);
+SELECT * FROM try($$SELECT pgwire_encode('{"message": "Query"}')$$);
+SELECT * FROM try($$SELECT pgwire_encode('{"message": "Query", "query": 5}')$$);
+SELECT * FROM try($$SELECT pgwire_encode('{"message": "Sync", "length": 5}')$$);
+SELECT * FROM try($$SELECT pgwire_encode('{"message": "ReadyForQuery", "status": "IT"}')$$);
+SELECT * FROM try($$SELECT pgwire_encode('"Sync"')$$);
+SELECT * FROM try($$SELECT pgwire_encode('[{"message": "Sync"}, 1]')$$);
+-- more values than an Int16 count holds
+SELECT * FROM try($$SELECT pgwire_encode(jsonb_build_object('message', 'DataRow',
+	'values', (SELECT jsonb_agg(to_jsonb('x'::text)) FROM generate_series(1, 65536))))$$);
+
+-- constructors: bad arguments
+SELECT * FROM try($$SELECT pgwire_describe('X', 's1')$$);
+SELECT * FROM try($$SELECT pgwire_ready_for_query('Q')$$);
+SELECT * FROM try($$SELECT pgwire_bind('', '', '{}', '{2}')$$);
+SELECT * FROM try($$SELECT pgwire_bind('', '', '{{a,b},{c,d}}')$$);
+SELECT * FROM try($$SELECT pgwire_parse('', 'SELECT $1', ARRAY[NULL::oid])$$);
+SELECT * FROM try($$SELECT pgwire_startup_message('{user}')$$);
+SELECT * FROM try($$SELECT pgwire_startup_message('{user,NULL}')$$);
+SELECT * FROM try($$SELECT pgwire_startup_message('{user,a}', 'three')$$);
+SELECT * FROM try($$SELECT pgwire_startup_message('{user,a}', '3.70000')$$);
+SELECT * FROM try($$SELECT pgwire_row_description('{a,b}', '{23}')$$);
+SELECT * FROM try($$SELECT pgwire_data_row(array_fill('x'::text, ARRAY[65536]))$$);
+
+\pset format aligned
+\pset tuples_only off
+\pset footer on
+-- STRICT functions give NULL for any NULL argument
+SELECT pgwire_decode(NULL) IS NULL AS decode,
+	pgwire_decode('\x5a0000000549', NULL) IS NULL AS decode_direction,
+	(SELECT count(*) FROM pgwire_messages(NULL)) AS messages,
+	(SELECT count(*) FROM pgwire_messages('\x5a0000000549', NULL)) AS messages_direction,
+	(SELECT count(*) FROM pgwire_conversation(NULL, '')) AS conversation,
+	(SELECT count(*) FROM pgwire_trace(NULL)) AS trace,
+	(SELECT count(*) FROM pgwire_trace('\x5a0000000549', 'backend', NULL)) AS trace_regress,
+	(SELECT count(*) FROM pgwire_explain(NULL)) AS explain,
+	pgwire_encode(NULL) IS NULL AS encode;
+SELECT pgwire_query(NULL) IS NULL AS query,
+	pgwire_parse('', NULL) IS NULL AS parse,
+	pgwire_bind(NULL, '') IS NULL AS bind,
+	pgwire_describe(NULL, '') IS NULL AS describe,
+	pgwire_execute(NULL) IS NULL AS execute,
+	pgwire_startup_message(NULL) IS NULL AS startup_message,
+	pgwire_row_description('{a}', NULL) IS NULL AS row_description,
+	pgwire_data_row(NULL) IS NULL AS data_row,
+	pgwire_command_complete(NULL) IS NULL AS command_complete,
+	pgwire_error_response('ERROR', NULL, 'm') IS NULL AS error_response,
+	pgwire_ready_for_query(NULL) IS NULL AS ready_for_query;
+
+-- after all those errors the backend is still here
+SELECT pgwire_decode(pgwire_ready_for_query());
