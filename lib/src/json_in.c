@@ -21,6 +21,7 @@
 
 #include "pgwire/encode.h"
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 #include "wire.h"
 
 #define PG_EPOCH_UNIX_SECONDS INT64_C(946684800)
@@ -754,6 +755,16 @@ encode_message(json_in *j, json_t *obj)
 		dir = (def->directions & PGWIRE_DIR_BIT(PGWIRE_FRONTEND)) ? PGWIRE_FRONTEND
 			: PGWIRE_BACKEND;
 
+	if (pgwire_is_payload_kind(def->kind))
+	{
+		/* replication / pgoutput: the type byte and the fields, no length */
+		if (json_object_get(obj, "length") != NULL)
+			return fail(j, PGWIRE_ERR_JSON, "\"length\": %s has no length word", def->name);
+		memset(&w, 0, sizeof(w));
+		w.buf = j->out;
+		pgwire_put_byte1(&w, def->type);
+		return put_fields(j, &w, &def->layout, obj, 1);
+	}
 	if (def->frame_kind == PGWIRE_FRAME_BYTE)
 	{
 		/* SSLResponse, GSSENCResponse: the one byte, nothing around it */

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 
 /* Deepest nesting of groups inside group elements that we render. */
 #define JSON_MAX_DEPTH 8
@@ -426,7 +427,8 @@ put_header(pgwire_buf *b, const pgwire_msg *m, unsigned flags)
 
 	put_direction(b, f->direction);
 	PUTS(b, ",\"type\":");
-	if (f->kind == PGWIRE_FRAME_TYPED)
+	/* replication and pgoutput payloads: a type byte, no length word */
+	if (f->kind == PGWIRE_FRAME_TYPED || pgwire_is_payload_kind(m->kind))
 		put_byte1(b, f->type);
 	else
 		PUTS(b, "null");
