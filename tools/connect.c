@@ -603,16 +603,45 @@ result_add_row(result *r, const pgwire_msg *m)
 	r->nrows++;
 }
 
-/* Display width in characters (UTF-8 code points). */
+/* Display width in characters (UTF-8 code points) of s[0..len). */
 static size_t
-disp_width(const char *s)
+disp_width(const char *s, size_t len)
 {
 	size_t		w = 0;
 
-	for (; *s; s++)
-		if (((unsigned char) *s & 0xC0) != 0x80)
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char) s[i] & 0xC0) != 0x80)
 			w++;
 	return w;
+}
+
+/*
+ * Line k of a value split at newlines (psql prints each on its own
+ * physical line); 0 when the value has no line k.
+ */
+static int
+value_line(const char *v, int k, const char **p, size_t *len)
+{
+	for (; k > 0; k--)
+	{
+		v = strchr(v, '\n');
+		if (v == NULL)
+			return 0;
+		v++;
+	}
+	*p = v;
+	*len = strcspn(v, "\n");
+	return 1;
+}
+
+static int
+value_lines(const char *v)
+{
+	int			n = 1;
+
+	for (; *v; v++)
+		n += *v == '\n';
+	return n;
 }
 
 /* psql right-aligns these types (print.c column_type_alignment). */
@@ -635,7 +664,18 @@ pad(size_t n)
 		putchar(' ');
 }
 
-/* psql's default output: aligned, border 1, header centred, "(N rows)". */
+static const char *
+cell(const result *r, size_t row, int col)
+{
+	const char *v = r->cells[row * (size_t) r->ncols + col];
+
+	return v ? v : "";
+}
+
+/*
+ * psql's default output: aligned, border 1, header centred, values with
+ * newlines split over lines with a '+' wrap marker, then "(N rows)".
+ */
 static void
 print_aligned(const result *r)
 {
@@ -643,19 +683,20 @@ print_aligned(const result *r)
 
 	for (int c = 0; c < r->ncols; c++)
 	{
-		w[c] = disp_width(r->names[c]);
+		w[c] = disp_width(r->names[c], strlen(r->names[c]));
 		for (size_t i = 0; i < r->nrows; i++)
 		{
-			const char *v = r->cells[i * (size_t) r->ncols + c];
-			size_t		dw = v ? disp_width(v) : 0;
+			const char *lp;
+			size_t		ll;
 
-			if (dw > w[c])
-				w[c] = dw;
+			for (int k = 0; value_line(cell(r, i, c), k, &lp, &ll); k++)
+				if (disp_width(lp, ll) > w[c])
+					w[c] = disp_width(lp, ll);
 		}
 	}
 	for (int c = 0; c < r->ncols; c++)
 	{
-		size_t		dw = disp_width(r->names[c]);
+		size_t		dw = disp_width(r->names[c], strlen(r->names[c]));
 		size_t		left = (w[c] - dw) / 2;
 
 		fputs(c == 0 ? " " : " | ", stdout);
@@ -674,28 +715,42 @@ print_aligned(const result *r)
 	putchar('\n');
 	for (size_t i = 0; i < r->nrows; i++)
 	{
-		for (int c = 0; c < r->ncols; c++)
-		{
-			const char *v = r->cells[i * (size_t) r->ncols + c];
-			size_t		dw;
+		int			nlines = 1;
 
-			if (v == NULL)
-				v = "";
-			dw = disp_width(v);
-			fputs(c == 0 ? " " : " | ", stdout);
-			if (right_aligned(r->types[c]))
+		for (int c = 0; c < r->ncols; c++)
+			if (value_lines(cell(r, i, c)) > nlines)
+				nlines = value_lines(cell(r, i, c));
+		for (int k = 0; k < nlines; k++)
+		{
+			for (int c = 0; c < r->ncols; c++)
 			{
-				pad(w[c] - dw);
-				fputs(v, stdout);
-			}
-			else
-			{
-				fputs(v, stdout);
-				if (c < r->ncols - 1)
+				const char *lp = "";
+				size_t		ll = 0,
+							dw;
+				int			more = value_lines(cell(r, i, c)) > k + 1;
+				int			last = c == r->ncols - 1;
+
+				int			has = value_line(cell(r, i, c), k, &lp, &ll);
+
+				dw = disp_width(lp, ll);
+				if (c == 0)
+					putchar(' ');
+				/* psql leaves the last column blank once its value has ended. */
+				if (right_aligned(r->types[c]) && (has || !last))
 					pad(w[c] - dw);
+				fwrite(lp, 1, ll, stdout);
+				if (!right_aligned(r->types[c]) && (!last || more))
+					pad(w[c] - dw);
+				if (last)
+				{
+					if (more)
+						putchar('+');
+				}
+				else
+					fputs(more ? "+| " : " | ", stdout);
 			}
+			putchar('\n');
 		}
-		putchar('\n');
 	}
 	printf("(%zu row%s)\n\n", r->nrows, r->nrows == 1 ? "" : "s");
 	free(w);
@@ -937,7 +992,7 @@ run_query(session *s)
 			case PGWIRE_CONN_EV_COMMAND_COMPLETE:
 				if (s->have_rows)
 					print_result(s);
-				else if (!s->csv)
+				else
 					printf("%.*s\n", (int) ev.msg->u.command_complete.tag.len,
 						   ev.msg->u.command_complete.tag.ptr);
 				break;
@@ -1071,9 +1126,8 @@ cmd_connect(int argc, char **argv)
 		goto done;
 	}
 	if (show_auth)
-		fprintf(stderr, "pgwire connect: authenticated%s%s%s\n",
-				pgwire_conn_sasl_mechanism(s.conn) ? " with " : "",
-				pgwire_conn_sasl_mechanism(s.conn) ? pgwire_conn_sasl_mechanism(s.conn) : "",
+		fprintf(stderr, "pgwire connect: authenticated with %s%s\n",
+				pgwire_conn_auth_method(s.conn) ? pgwire_conn_auth_method(s.conn) : "trust",
 				s.t.ssl ? " over TLS" : "");
 	if (sql)
 	{

@@ -56,6 +56,7 @@ struct pgwire_conn
 	int			scram_active;
 	pgwire_scram_client scram;
 	const char *mechanism;
+	const char *method;			/* pgwire_conn_auth_method() */
 	pgwire_msg_kind auth_response;	/* what our 'p' messages are */
 
 	int32_t		pid;
@@ -268,6 +269,12 @@ pgwire_conn_sasl_mechanism(const pgwire_conn *c)
 	return c->mechanism;
 }
 
+const char *
+pgwire_conn_auth_method(const pgwire_conn *c)
+{
+	return c->mechanism ? c->mechanism : c->method;
+}
+
 int32_t
 pgwire_conn_backend_pid(const pgwire_conn *c)
 {
@@ -419,9 +426,13 @@ handle_auth(pgwire_conn *c, const pgwire_msg *m, int *parked, pgwire_error *err)
 			{
 				memcpy(c->md5_salt, m->u.authentication_md5_password.salt.ptr, 4);
 				c->waiting = WAIT_MD5;
+				c->method = "md5";
 			}
 			else
+			{
 				c->waiting = WAIT_CLEARTEXT;
+				c->method = "password";
+			}
 			break;
 		case PGWIRE_MSG_AUTHENTICATION_SASL:
 			if (c->scram_active)

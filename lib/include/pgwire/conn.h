@@ -168,6 +168,12 @@ PGWIRE_EXPORT int pgwire_conn_set_password(pgwire_conn *c, const char *password)
 /* The SASL mechanism used ("SCRAM-SHA-256-PLUS"...), or NULL. */
 PGWIRE_EXPORT const char *pgwire_conn_sasl_mechanism(const pgwire_conn *c);
 
+/*
+ * The password method the server asked for: "password" (cleartext),
+ * "md5", the SASL mechanism name, or NULL when none was asked (trust).
+ */
+PGWIRE_EXPORT const char *pgwire_conn_auth_method(const pgwire_conn *c);
+
 /* BackendKeyData values (0/empty before it arrives). */
 PGWIRE_EXPORT int32_t pgwire_conn_backend_pid(const pgwire_conn *c);
 
