@@ -21,20 +21,32 @@ extern "C" {
 /* ---- JSON ------------------------------------------------------------- */
 
 /*
- * One message as one JSON object (no trailing newline).  Lossless: the
- * object fed to pgwire_json_encode() gives back msg->frame.raw exactly.
+ * One message as one JSON object (no trailing newline), appended to out:
+ * {"direction", "type", "message", "length", ["offset"], ["inferred"],
+ * then the catalogue layout's fields in wire order}.  Text that is not
+ * strict UTF-8 or holds a NUL becomes {"hex":"..."}, so the object is
+ * always valid jsonb.  Lossless: pgwire_json_encode() of the object gives
+ * back m->frame.raw exactly.  m must come from a decoder (pgwire_decode(),
+ * pgwire_decode_replication(), pgwire_decode_pgoutput()): the walk reads
+ * the frame.  No allocation besides growing out.
+ * Returns PGWIRE_OK, PGWIRE_ERR_ARGUMENT (NULL, invalid kind or no frame;
+ * out untouched), or out's sticky status (PGWIRE_ERR_NOMEM ...).
  * Schema: README.md, "JSON schema".
  */
 PGWIRE_EXPORT int pgwire_json_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags);
 
-/* Add "offset": the message's stream offset. */
+/* Add "offset": the message's stream offset (after "length"). */
 #define PGWIRE_JSON_OFFSET 0x01
 
 /*
  * Bytes that are not a message (an encrypted tail, a malformed frame, an
- * incomplete end) as one JSON object {"direction":..., "raw": ...,
- * "error": {...}} that pgwire_json_encode() turns back into the same
- * bytes.  err may be NULL.
+ * incomplete end) as one JSON object
+ *   {"direction":..., ["offset":N,] "raw":{"hex":...},
+ *    "error":{"status":"PGWIRE_ERR_...","detail":"...","offset":N}}
+ * that pgwire_json_encode() turns back into the same bytes ("error" is
+ * left out when err is NULL; offset is the stream offset of data[0], shown
+ * with PGWIRE_JSON_OFFSET).  Returns PGWIRE_OK, PGWIRE_ERR_ARGUMENT (bad
+ * direction, NULL data with len > 0) or out's sticky status.
  */
 PGWIRE_EXPORT int pgwire_json_write_raw(pgwire_direction dir, uint64_t offset,
 										const uint8_t *data, size_t len,
@@ -43,11 +55,29 @@ PGWIRE_EXPORT int pgwire_json_write_raw(pgwire_direction dir, uint64_t offset,
 
 /*
  * JSON in, bytes out: json[0..len) is one message object or an array of
- * them (the schema pgwire_json_write() produces; "length" and fixed codes
- * may be omitted and are checked when present).  Appends the wire bytes to
- * out.  Errors: PGWIRE_ERR_JSON (syntax or schema; err->offset is the byte
- * offset in the JSON text and detail names the key), PGWIRE_ERR_EMBEDDED_NUL,
- * PGWIRE_ERR_RANGE, PGWIRE_ERR_LENGTH, PGWIRE_ERR_NOMEM.
+ * them, in the schema pgwire_json_write() / pgwire_json_write_raw()
+ * produce; the wire bytes of all of them are appended to out.  Derived
+ * keys ("length", "type", fixed codes such as Authentication "code") may
+ * be omitted and are checked when present; "offset", "inferred" and a raw
+ * object's "error" are ignored; "direction" is required for CopyData,
+ * CopyDone and Unknown; every other layout field is required; unknown and
+ * duplicate keys are errors.  Parsed with jansson.
+ *
+ * Errors (err->detail names the message, counted from 0, and the key path,
+ * e.g. 'message 2: "parameters"[1]: expected string, null or {"hex":...}'):
+ *   PGWIRE_ERR_JSON          not JSON (err->offset: byte position in the
+ *                            text, from jansson), or not the schema
+ *                            (err->offset 0)
+ *   PGWIRE_ERR_EMBEDDED_NUL  a String holding a NUL byte
+ *   PGWIRE_ERR_RANGE         a number outside its wire type, more than
+ *                            65535 elements for an Int16 count
+ *   PGWIRE_ERR_LENGTH        a message over its length limit (server
+ *                            defaults, frame.h)
+ *   PGWIRE_ERR_NOMEM         out of memory
+ *   PGWIRE_ERR_ARGUMENT      NULL json (with len > 0) or out
+ * On any error out is left exactly as it was (length and status); if out
+ * already holds a sticky failure, that status is returned.
+ * Schema: README.md, "JSON schema".
  */
 PGWIRE_EXPORT int pgwire_json_encode(const char *json, size_t len, pgwire_buf *out,
 									 pgwire_error *err);
