@@ -436,7 +436,28 @@ pgwire_explain(const pgwire_msg *m, pgwire_explain_fn fn, void *arg)
 	/* start with an empty NUL-terminated path */
 	pgwire_buf_append(&st.path, "", 1);
 	st.path.len = 0;
-	rc = pgwire_walk(m, explain_visit, &st);
+	rc = 0;
+
+	/*
+	 * Replication and pgoutput payloads (replication.h) have a type byte
+	 * the walker does not visit (no length word follows it): give it its
+	 * row so the rows still cover every byte.
+	 */
+	if (m->frame.kind == PGWIRE_FRAME_BYTE && m->frame.raw != NULL &&
+		m->frame.body > m->frame.raw)
+	{
+		pgwire_visit v;
+
+		memset(&v, 0, sizeof(v));
+		v.event = PGWIRE_EV_TYPE;
+		v.offset = m->frame.offset;
+		v.len = 1;
+		v.raw = m->frame.raw;
+		v.ival = m->frame.raw[0];
+		rc = explain_visit(&st, &v);
+	}
+	if (rc == 0)
+		rc = pgwire_walk(m, explain_visit, &st);
 	pgwire_buf_free(&st.path);
 	pgwire_buf_free(&st.value);
 	return rc;

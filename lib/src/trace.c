@@ -188,6 +188,20 @@ trace_field(trace_state *st, const pgwire_visit *v)
 					   (st->error_code == 'F' || st->error_code == 'L' ||
 						st->error_code == 'R'));
 			break;
+		case PGWIRE_T_INT64:
+		case PGWIRE_T_LSN:
+		case PGWIRE_T_TIMESTAMP:
+			/* replication payloads only (libpq has no Int64 printer) */
+			pgwire_buf_printf(out, " %lld", (long long) v->ival);
+			break;
+		case PGWIRE_T_TUPLE_COLUMN:
+			put_byte1(out, (uint8_t) v->ival);
+			if (v->data != NULL)
+			{
+				put_int32(out, (int32_t) v->dlen, 0);
+				put_nchar(out, v->data, v->dlen, suppress);
+			}
+			break;
 		case PGWIRE_T_VALUE:
 			/* the length is never suppressed, only the bytes */
 			put_int32(out, (int32_t) v->ival, 0);
@@ -340,10 +354,25 @@ pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 		put_timestamp(out, timestamp_us);
 
 	/* SSLResponse/GSSENCResponse: fe-trace.c pqTraceOutputCharResponse */
-	if (f->kind == PGWIRE_FRAME_BYTE)
+	if (m->kind == PGWIRE_MSG_SSL_RESPONSE || m->kind == PGWIRE_MSG_GSSENC_RESPONSE)
 	{
 		pgwire_buf_printf(out, "B\t1\t%s\t %c\n", pgwire_msg_name(m->kind), f->type);
 		return out->status;
+	}
+
+	/*
+	 * A replication or pgoutput payload (replication.h): libpq only ever
+	 * sees the CopyData around it, so there is no libpq format.  We print
+	 * it in the same style: its size (it has no length word), its name,
+	 * its fields as fe-trace.c prints their wire types, Int64s in decimal.
+	 */
+	if (f->kind == PGWIRE_FRAME_BYTE)
+	{
+		pgwire_buf_printf(out, "%c\t%zu\t%s\t", f->direction == PGWIRE_FRONTEND ? 'F' : 'B',
+						  f->raw_len, pgwire_msg_name(m->kind));
+		rc = pgwire_walk(m, trace_visit, &st);
+		pgwire_buf_puts(out, "\n");
+		return rc != 0 ? pgwire_buf_fail(out, rc) : out->status;
 	}
 
 	if (st.regress && f->direction == PGWIRE_BACKEND &&

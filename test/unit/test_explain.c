@@ -12,6 +12,7 @@
 
 #include "pgwire/message.h"
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 #include "tap.h"
 
 #define MAX_ROWS 64
@@ -270,6 +271,29 @@ test_text(void)
 	pgwire_buf_free(&out);
 }
 
+/* A replication payload: the type byte has a row too. */
+static void
+test_payload(void)
+{
+	static const uint8_t keepalive[] = {'k', 0, 0, 0, 0, 0x01, 0x6b, 0x37, 0x48,
+	0, 0, 0, 0, 0, 0, 0, 0, 1};
+	pgwire_msg	m;
+	pgwire_error err;
+	rows		rs = {0};
+
+	if (pgwire_decode_replication_bytes(keepalive, sizeof(keepalive), PGWIRE_BACKEND, 100,
+										&m, &err) != PGWIRE_OK ||
+		pgwire_explain(&m, collect, &rs) != 0)
+	{
+		ok(0, "PrimaryKeepalive explains");
+		return;
+	}
+	check_tiling(&rs, &m, "PrimaryKeepalive");
+	check_row(&rs, "type", 100, 1, "'k' (PrimaryKeepalive)");
+	check_row(&rs, "wal_end", 101, 8, "0/16B3748");
+	check_row(&rs, "send_time", 109, 8, "2000-01-01 00:00:00.000000+00");
+}
+
 int
 main(void)
 {
@@ -279,6 +303,7 @@ main(void)
 	test_error_response();
 	test_meanings();
 	test_text();
+	test_payload();
 	pgwire_buf_free(&msg);
 	return done_testing();
 }

@@ -15,6 +15,7 @@
 
 #include "pgwire/message.h"
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 #include "tap.h"
 
 static pgwire_buf msg;
@@ -390,6 +391,46 @@ unknown_and_errors(void)
 	pgwire_buf_free(&out);
 }
 
+/*
+ * Replication payloads have no libpq format (libpq sees the CopyData):
+ * same style, size instead of a length word.  Layouts from the docs,
+ * "Streaming Replication Protocol" and "Logical Replication Message
+ * Formats".
+ */
+static void
+payloads(void)
+{
+	static const uint8_t keepalive[] = {'k', 0, 0, 0, 0, 0x01, 0x6b, 0x37, 0x48,
+	0, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t insert[] = {'I', 0, 0, 0x40, 0x01, 'N', 0, 2,
+	't', 0, 0, 0, 3, 'a', 'b', 'c', 'n'};
+	pgwire_pgoutput_state st;
+	pgwire_msg	m;
+	pgwire_error err;
+	pgwire_buf	out;
+
+	pgwire_buf_init(&out, NULL);
+	memset(&st, 0, sizeof(st));
+	if (ok(pgwire_decode_replication_bytes(keepalive, sizeof(keepalive), PGWIRE_BACKEND, 0,
+										   &m, &err) == PGWIRE_OK, "decode keepalive"))
+	{
+		pgwire_trace_write(&m, &out, NOTS, 0);
+		pgwire_buf_append(&out, "", 1);
+		ok(strcmp((char *) out.data, "B\t18\tPrimaryKeepalive\t 23803720 0 \\x01\n") == 0,
+		   "PrimaryKeepalive: Int64s in decimal");
+	}
+	pgwire_buf_reset(&out);
+	if (ok(pgwire_decode_pgoutput(insert, sizeof(insert), 1, &st, &m, &err) == PGWIRE_OK,
+		   "decode pgoutput Insert"))
+	{
+		pgwire_trace_write(&m, &out, NOTS, 0);
+		pgwire_buf_append(&out, "", 1);
+		ok(strcmp((char *) out.data, "B\t17\tInsert\t 16385 N 2 t 3 'abc' n\n") == 0,
+		   "pgoutput Insert: TupleData columns as kind, length, bytes");
+	}
+	pgwire_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -401,6 +442,7 @@ main(void)
 	diag("PostgreSQL 18 fe-trace.c lines");
 	pg18_lines();
 	unknown_and_errors();
+	payloads();
 	pgwire_buf_free(&msg);
 	return done_testing();
 }

@@ -112,6 +112,10 @@ PGWIRE_EXPORT int pgwire_json_encode(const char *json, size_t len, pgwire_buf *o
  * timestamp_us: microseconds since the Unix epoch, printed in local time
  * as "%Y-%m-%d %H:%M:%S.%06u" (ignored with SUPPRESS_TIMESTAMPS).
  * m must come from pgwire_decode() (or a session), with its frame.
+ * Replication and pgoutput payloads (replication.h), for which libpq has
+ * no format since it only sees the CopyData around them, are printed in
+ * the same style with their size in place of the length word and Int64
+ * fields in decimal: "B	18	PrimaryKeepalive	 23803720 0 \x01".
  *
  * Returns out's status: PGWIRE_OK, PGWIRE_ERR_NOMEM, PGWIRE_ERR_ARGUMENT
  * (NULL or undecoded message), or the sticky error out already held.
