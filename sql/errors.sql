@@ -132,3 +132,46 @@ SELECT pgwire_query(NULL) IS NULL AS query,
 
 -- after all those errors the backend is still here
 SELECT pgwire_decode(pgwire_ready_for_query());
+
+-- Robustness: every prefix of a real stream, and the real stream with
+-- each byte in turn replaced, give rows or ERROR 22P03, never anything
+-- else, and the backend survives.  pgwire_trace also gives 22021 where
+-- 0xff lands inside a String: a trace line is text, and 0xff is not UTF-8.
+CREATE FUNCTION outcome(statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE statement;
+	RETURN 'rows';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END
+$$;
+-- prefixes: rows exactly at the 124 message boundaries (0 and after each
+-- of the 123 messages)
+SELECT outcome(format('SELECT count(*) FROM pgwire_messages(%L::bytea)',
+		substring(backend FROM 1 FOR i))) AS outcome, count(*)
+FROM capture, generate_series(0, length(backend)) i
+WHERE id = 'session' GROUP BY 1 ORDER BY 1;
+SELECT outcome(format('SELECT count(*) FROM pgwire_messages(%L::bytea, ''frontend'')',
+		substring(frontend FROM 1 FOR i))) AS outcome, count(*)
+FROM capture, generate_series(0, length(frontend)) i
+WHERE id = 'session' GROUP BY 1 ORDER BY 1;
+-- one byte replaced by 0xff, 0x00 or 0x7f, through every function (which
+-- of them give rows depends on the decoder's leniency; the outcomes do not)
+SELECT fn, array_agg(DISTINCT outcome ORDER BY outcome) AS outcomes, count(*) AS inputs
+FROM (SELECT f.fn, outcome(format('SELECT count(*) FROM %s(%L::bytea, %L)', f.fn,
+		set_byte(d.data, i, b), d.direction)) AS outcome
+FROM capture c,
+	LATERAL (VALUES ('frontend', c.frontend), ('backend', c.backend)) d(direction, data),
+	generate_series(0, length(d.data) - 1) i,
+	unnest(ARRAY[255, 0, 127]) b,
+	unnest(ARRAY['pgwire_messages', 'pgwire_trace', 'pgwire_explain']) f(fn)
+WHERE c.id = 'scram') s
+GROUP BY 1 ORDER BY 1;
+SELECT array_agg(DISTINCT outcome ORDER BY outcome) AS outcomes, count(*) AS inputs
+FROM (SELECT outcome(format('SELECT count(*) FROM pgwire_conversation(%L::bytea, %L::bytea)',
+		CASE WHEN i < length(c.frontend) THEN set_byte(c.frontend, i, 255) ELSE c.frontend END,
+		CASE WHEN i >= length(c.frontend) THEN set_byte(c.backend, i - length(c.frontend), 255) ELSE c.backend END)) AS outcome
+	FROM capture c, generate_series(0, length(c.frontend) + length(c.backend) - 1) i
+	WHERE c.id = 'scram') s;
+SELECT pgwire_decode(pgwire_ready_for_query()) ->> 'message' AS still_here;
