@@ -494,6 +494,28 @@ check_nomem(void)
 	pgwire_reader_free(r);
 }
 
+/*
+ * Finding (fuzz_conversation): pgwire_reader_take_raw() on a reader that
+ * was never fed computes r->buf + r->start with r->buf NULL, undefined
+ * behaviour that UBSan reports (reader.c, "*data = r->buf + r->start").
+ * Reached through pgwire_conversation with an empty stream.  clang's
+ * UBSan catches it ("applying zero offset to null pointer"); GCC's does
+ * not, so under the default cc build this check passes.  Run last: when
+ * caught it aborts this binary.
+ */
+static void
+check_take_raw_unfed(void)
+{
+	pgwire_reader *r = pgwire_reader_create(PGWIRE_BACKEND, NULL, NULL);
+	const uint8_t *raw = (const uint8_t *) "x";
+	uint64_t	off = 99;
+	size_t		n;
+
+	n = pgwire_reader_take_raw(r, &raw, &off);
+	ok(n == 0 && off == 0, "take_raw on a reader never fed: 0 bytes at offset 0");
+	pgwire_reader_free(r);
+}
+
 int
 main(void)
 {
@@ -503,5 +525,6 @@ main(void)
 	check_encryption();
 	check_offsets();
 	check_nomem();
+	check_take_raw_unfed();
 	return done_testing();
 }
