@@ -369,7 +369,11 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 	pgwire_error err;
 	int			rc;
 	int			seq;
+	MemoryContext per_message;
+	MemoryContext old;
 
+	per_message = AllocSetContextCreate(CurrentMemoryContext, "pgwire message",
+										ALLOCSET_DEFAULT_SIZES);
 	r = pgwire_reader_create(dir, NULL, &pgw_allocator);
 	if (r == NULL)
 		pgw_oom();
@@ -395,10 +399,15 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 			rc = pgwire_decode(&f, NULL, &m, &err);
 		if (rc != PGWIRE_OK)
 			pgw_report(rc, &err, false);
+		/* what one message's rows need is freed before the next */
+		old = MemoryContextSwitchTo(per_message);
 		fn(&m, seq, arg);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_message);
 		CHECK_FOR_INTERRUPTS();
 	}
 	pgwire_reader_free(r);
+	MemoryContextDelete(per_message);
 }
 
 /* ---- pgwire_decode ---------------------------------------------------- */
@@ -473,6 +482,11 @@ pgwire_conversation_sql(PG_FUNCTION_ARGS)
 	pgwire_error err;
 	int			rc;
 	int			seq;
+	MemoryContext per_message;
+	MemoryContext old;
+
+	per_message = AllocSetContextCreate(CurrentMemoryContext, "pgwire message",
+										ALLOCSET_DEFAULT_SIZES);
 
 	c = pgwire_conversation_create((const uint8 *) VARDATA_ANY(fe), VARSIZE_ANY_EXHDR(fe),
 								   (const uint8 *) VARDATA_ANY(be), VARSIZE_ANY_EXHDR(be),
@@ -498,6 +512,7 @@ pgwire_conversation_sql(PG_FUNCTION_ARGS)
 						  m.frame.direction == PGWIRE_FRONTEND ? "the frontend stream"
 						  : "the backend stream");
 
+		old = MemoryContextSwitchTo(per_message);
 		values[0] = Int32GetDatum(seq);
 		values[1] = CStringGetTextDatum(pgw_direction_name(m.frame.direction));
 		values[2] = Int64GetDatum((int64) m.frame.offset);
@@ -507,9 +522,12 @@ pgwire_conversation_sql(PG_FUNCTION_ARGS)
 		nulls[5] = m.frame.kind == PGWIRE_FRAME_BYTE;
 		values[6] = pgw_message_jsonb(&m);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(per_message);
 		CHECK_FOR_INTERRUPTS();
 	}
 	pgwire_conversation_free(c);
+	MemoryContextDelete(per_message);
 	return (Datum) 0;
 }
 
