@@ -48,6 +48,7 @@ struct pgwire_conversation
 								 * (CommandComplete, EmptyQueryResponse,
 								 * PortalSuspended) has not come yet */
 	uint8_t		ready_seen;		/* the first ReadyForQuery went by */
+	uint8_t		copy_done[2];	/* CopyDone sent in copy-both, per side */
 	const pgwire_allocator *alloc;
 };
 
@@ -268,6 +269,17 @@ needs_reply(pgwire_msg_kind k)
 	}
 }
 
+/*
+ * In copy-both mode, whether side d may still send CopyData: "whichever
+ * sends CopyDone first stops sending" (COPY Operations), so once d has
+ * sent CopyDone the turn stays with the other side until the copy ends.
+ */
+static int
+copy_both_open(const pgwire_conversation *c, pgwire_direction d)
+{
+	return pgwire_conversation_state(c)->copy_mode == 'W' && !c->copy_done[d];
+}
+
 /* Whose turn after the frontend sent a message of kind k. */
 static pgwire_direction
 after_frontend(pgwire_conversation *c, pgwire_msg_kind k)
@@ -292,14 +304,16 @@ after_frontend(pgwire_conversation *c, pgwire_msg_kind k)
 		case PGWIRE_MSG_SASL_RESPONSE:
 		case PGWIRE_MSG_GSS_RESPONSE:
 		case PGWIRE_MSG_AUTHENTICATION_RESPONSE:
-		case PGWIRE_MSG_FLUSH:
 		case PGWIRE_MSG_COPY_DONE:
+			c->copy_done[PGWIRE_FRONTEND] = 1;
+			return PGWIRE_BACKEND;
+		case PGWIRE_MSG_FLUSH:
 		case PGWIRE_MSG_COPY_FAIL:
 		case PGWIRE_MSG_TERMINATE:
 			return PGWIRE_BACKEND;
 		case PGWIRE_MSG_COPY_DATA:
-			/* copy both: the two sides' data interleave */
-			if (pgwire_conversation_state(c)->copy_mode == 'W')
+			/* copy both: data interleave until a side sends CopyDone */
+			if (copy_both_open(c, PGWIRE_BACKEND))
 				return PGWIRE_BACKEND;
 			return PGWIRE_FRONTEND;
 		default:
@@ -315,10 +329,12 @@ after_backend(pgwire_conversation *c, pgwire_msg_kind k)
 		return PGWIRE_FRONTEND;
 	switch (k)
 	{
+		case PGWIRE_MSG_COPY_BOTH_RESPONSE:
+			c->copy_done[0] = c->copy_done[1] = 0;
+			return PGWIRE_FRONTEND;
 		case PGWIRE_MSG_SSL_RESPONSE:
 		case PGWIRE_MSG_GSSENC_RESPONSE:
 		case PGWIRE_MSG_COPY_IN_RESPONSE:
-		case PGWIRE_MSG_COPY_BOTH_RESPONSE:
 			return PGWIRE_FRONTEND;
 		case PGWIRE_MSG_READY_FOR_QUERY:
 			c->ready_seen = 1;
@@ -336,9 +352,11 @@ after_backend(pgwire_conversation *c, pgwire_msg_kind k)
 		case PGWIRE_MSG_ERROR_RESPONSE:
 			/* during start-up an error ends the connection attempt */
 			return c->ready_seen ? PGWIRE_BACKEND : PGWIRE_FRONTEND;
-		case PGWIRE_MSG_COPY_DATA:
 		case PGWIRE_MSG_COPY_DONE:
-			if (pgwire_conversation_state(c)->copy_mode == 'W')
+			c->copy_done[PGWIRE_BACKEND] = 1;
+			/* FALLTHROUGH */
+		case PGWIRE_MSG_COPY_DATA:
+			if (copy_both_open(c, PGWIRE_FRONTEND))
 				return PGWIRE_FRONTEND;
 			return PGWIRE_BACKEND;
 		default:
