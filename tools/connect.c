@@ -839,6 +839,7 @@ typedef struct session
 	int			had_error;
 	result		res;
 	int			have_rows;
+	int			copied_out;		/* the current command was COPY TO STDOUT */
 } session;
 
 static void
@@ -992,6 +993,8 @@ run_query(session *s)
 			case PGWIRE_CONN_EV_COMMAND_COMPLETE:
 				if (s->have_rows)
 					print_result(s);
+				else if (s->copied_out)
+					s->copied_out = 0;	/* psql keeps stdout for the data */
 				else
 					printf("%.*s\n", (int) ev.msg->u.command_complete.tag.len,
 						   ev.msg->u.command_complete.tag.ptr);
@@ -1006,6 +1009,7 @@ run_query(session *s)
 				print_error(ev.msg);
 				break;
 			case PGWIRE_CONN_EV_COPY_OUT:
+				s->copied_out = 1;
 				break;
 			case PGWIRE_CONN_EV_COPY_DATA:
 				fwrite(ev.msg->u.copy_data.data.ptr, 1, ev.msg->u.copy_data.data.len, stdout);
