@@ -13,6 +13,7 @@
 #include <openssl/objects.h>
 
 #include "pgwire/auth.h"
+#include "pgwire/conn.h"
 
 static int failures;
 
@@ -272,6 +273,112 @@ test_cbind(void)
 		  "tls-server-end-point: unknown digest refused");
 }
 
+/* Server bytes per the docs' "Message Formats". */
+static const uint8_t auth_ok[] = {'R', 0, 0, 0, 8, 0, 0, 0, 0};
+static const uint8_t auth_md5[] = {'R', 0, 0, 0, 12, 0, 0, 0, 5, 1, 2, 3, 4};
+static const uint8_t auth_sasl[] = {'R', 0, 0, 0, 23, 0, 0, 0, 10,
+'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '2', '5', '6', 0, 0};
+static const uint8_t rfq[] = {'Z', 0, 0, 0, 5, 'I'};
+static const uint8_t data_row[] = {'D', 0, 0, 0, 6, 0, 0};
+
+static int
+drain(pgwire_conn *c, pgwire_conn_event *ev, pgwire_error *err)
+{
+	int			rc;
+
+	while ((rc = pgwire_conn_next(c, ev, err)) == PGWIRE_OK)
+		;
+	return rc;
+}
+
+static void
+test_conn(void)
+{
+	pgwire_conn_options o = {0};
+	pgwire_conn *c;
+	pgwire_conn_event ev;
+	pgwire_error err;
+	const uint8_t *out;
+	size_t		n;
+
+	o.user = "u";
+	o.ssl_request = 1;
+	c = pgwire_conn_create(&o, NULL);
+	out = pgwire_conn_output(c, &n);
+	check(n == 8 && out[4] == 0x04 && out[5] == 0xd2 && out[6] == 0x16 && out[7] == 0x2f,
+		  "conn: SSLRequest first (80877103)");
+	pgwire_conn_consume(c, n);
+	/* CVE-2021-23222: bytes after 'S' arrived before the TLS handshake. */
+	pgwire_conn_feed(c, "SR\0\0\0\x08\0\0\0\0", 10);
+	check(pgwire_conn_next(c, &ev, &err) == PGWIRE_ERR_PROTOCOL &&
+		  pgwire_conn_get_state(c) == PGWIRE_CONN_FAILED, "conn: plaintext after 'S' refused");
+	pgwire_conn_free(c);
+
+	/* No password given: the request is parked until one is supplied. */
+	o.ssl_request = 0;
+	c = pgwire_conn_create(&o, NULL);
+	pgwire_conn_output(c, &n);
+	pgwire_conn_consume(c, n);
+	pgwire_conn_feed(c, auth_md5, sizeof(auth_md5));
+	check(pgwire_conn_next(c, &ev, &err) == 0 && ev.kind == PGWIRE_CONN_EV_PASSWORD_NEEDED,
+		  "conn: password needed event");
+	pgwire_conn_output(c, &n);
+	check(n == 0, "conn: nothing sent before the password");
+	pgwire_conn_set_password(c, "pw");
+	check(pgwire_conn_next(c, &ev, &err) == 0 && ev.kind == PGWIRE_CONN_EV_AUTH_REQUEST,
+		  "conn: parked MD5 request answered");
+	out = pgwire_conn_output(c, &n);
+	check(n == 41 && out[0] == 'p' && memcmp(out + 5, "md5", 3) == 0 && out[40] == 0,
+		  "conn: PasswordMessage with md5 hash");
+	pgwire_conn_free(c);
+
+	/* AuthenticationOk in the middle of SCRAM: the server proved nothing. */
+	o.password = "pw";
+	c = pgwire_conn_create(&o, NULL);
+	pgwire_conn_feed(c, auth_sasl, sizeof(auth_sasl));
+	pgwire_conn_feed(c, auth_ok, sizeof(auth_ok));
+	check(drain(c, &ev, &err) == PGWIRE_ERR_AUTH, "conn: AuthenticationOk before SCRAM end refused");
+	check(strcmp(pgwire_conn_sasl_mechanism(c), "SCRAM-SHA-256") == 0, "conn: SCRAM-SHA-256 chosen");
+	pgwire_conn_free(c);
+
+	/* channel_binding=require without TLS cannot be met. */
+	o.channel_binding = PGWIRE_CBIND_MODE_REQUIRE;
+	c = pgwire_conn_create(&o, NULL);
+	pgwire_conn_feed(c, auth_sasl, sizeof(auth_sasl));
+	check(drain(c, &ev, &err) == PGWIRE_ERR_AUTH, "conn: channel_binding=require without -PLUS refused");
+	pgwire_conn_free(c);
+
+	/* A DataRow with no query in flight is a protocol violation. */
+	o.channel_binding = PGWIRE_CBIND_MODE_PREFER;
+	c = pgwire_conn_create(&o, NULL);
+	pgwire_conn_feed(c, auth_ok, sizeof(auth_ok));
+	pgwire_conn_feed(c, rfq, sizeof(rfq));
+	pgwire_conn_feed(c, data_row, sizeof(data_row));
+	check(pgwire_conn_next(c, &ev, &err) == 0 && ev.kind == PGWIRE_CONN_EV_AUTH_OK &&
+		  pgwire_conn_next(c, &ev, &err) == 0 && ev.kind == PGWIRE_CONN_EV_READY_FOR_QUERY &&
+		  pgwire_conn_get_state(c) == PGWIRE_CONN_READY, "conn: trust startup reaches READY");
+	check(pgwire_conn_next(c, &ev, &err) == PGWIRE_ERR_PROTOCOL, "conn: DataRow outside a query refused");
+	pgwire_conn_free(c);
+
+	/* The extended-query sequence, in order. */
+	c = pgwire_conn_create(&o, NULL);
+	pgwire_conn_feed(c, auth_ok, sizeof(auth_ok));
+	pgwire_conn_feed(c, rfq, sizeof(rfq));
+	drain(c, &ev, &err);
+	pgwire_conn_output(c, &n);
+	pgwire_conn_consume(c, n);
+	{
+		const char *vals[] = {"1", NULL};
+
+		check(pgwire_conn_query_params(c, "select $1, $2", 2, NULL, vals, NULL, NULL, 0, &err) == 0,
+			  "conn: query_params queued");
+		out = pgwire_conn_output(c, &n);
+		check(n > 0 && out[0] == 'P' && out[n - 5] == 'S', "conn: Parse first, Sync last");
+		check(pgwire_conn_query(c, "select 1", &err) == PGWIRE_ERR_STATE, "conn: no second query while busy");
+	}
+	pgwire_conn_free(c);
+}
+
 int
 main(void)
 {
@@ -281,5 +388,6 @@ main(void)
 	test_md5();
 	test_saslprep();
 	test_cbind();
+	test_conn();
 	return failures ? 1 : 0;
 }
