@@ -241,8 +241,9 @@ pgw_message_jsonb(const pgwire_msg *m)
 	int			rc;
 
 	pgwire_buf_init(&b, &pgw_allocator);
-	pgwire_json_write(m, &b, 0);
-	rc = pgwire_buf_append(&b, "", 1);
+	rc = pgwire_json_write(m, &b, 0);
+	if (rc == PGWIRE_OK)
+		rc = pgwire_buf_append(&b, "", 1);
 	if (rc != PGWIRE_OK)
 		pgw_report(rc, NULL, false);
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum((char *) b.data));
@@ -311,7 +312,8 @@ pgw_init_srf(FunctionCallInfo fcinfo, bool scalar)
  * stream with R/E/v or an SSL answer); SQL users also pass slices cut from
  * the middle of a session or built with the constructors, so:
  *   frontend: a first byte other than 0 is a typed message (no startup
- *     packet is that long);
+ *     packet is that long), except 0x16, a TLS handshake record (direct
+ *     SSL), which the reader recognises in the startup phase;
  *   backend: a first 'S'/'N'/'G' followed by a 0 byte is a typed message
  *     (ParameterStatus, NoticeResponse, CopyInResponse: the high byte of
  *     its length word), since after a one-byte SSL/GSS answer comes a
@@ -323,7 +325,7 @@ pgw_start_phase(const uint8 *data, size_t len, pgwire_direction dir)
 	if (len == 0)
 		return PGWIRE_PHASE_AUTO;
 	if (dir == PGWIRE_FRONTEND)
-		return data[0] != 0 ? PGWIRE_PHASE_TYPED : PGWIRE_PHASE_STARTUP;
+		return data[0] != 0 && data[0] != 0x16 ? PGWIRE_PHASE_TYPED : PGWIRE_PHASE_STARTUP;
 	if (len >= 2 && data[1] == 0)
 		return PGWIRE_PHASE_TYPED;
 	return PGWIRE_PHASE_AUTO;

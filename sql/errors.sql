@@ -68,6 +68,8 @@ SELECT * FROM try($$SELECT * FROM pgwire_messages('\x5a0000000549 5a00000006 494
 SELECT * FROM try($$SELECT * FROM pgwire_messages('\x3100000004 7e00000004 3100000004')$$);
 -- encrypted bytes are not messages: SSLRequest, then a TLS ClientHello
 SELECT * FROM try($$SELECT * FROM pgwire_messages('\x0000000804d2162f 1603010200', 'frontend')$$);
+-- direct SSL: the client starts with the TLS handshake
+SELECT * FROM try($$SELECT * FROM pgwire_messages('\x1603010200', 'frontend')$$);
 SELECT * FROM try($$SELECT * FROM pgwire_trace('\x3100000004 31000000', 'backend')$$);
 SELECT * FROM try($$SELECT * FROM pgwire_explain('\x3100000004 310000', 'backend')$$);
 
