@@ -172,14 +172,17 @@ take(pgwire_conversation *c, pgwire_direction d, pgwire_msg *msg, pgwire_error *
 		if (feed_more(c, d, &frc))
 		{
 			if (frc != PGWIRE_OK)
+			{
+				msg->frame.direction = d;
+				msg->frame.offset = c->fed[d];
 				return pgwire_error_set(err, frc, c->fed[d],
 										"could not buffer the %s stream",
 										d == PGWIRE_FRONTEND ? "frontend" : "backend");
+			}
 			continue;
 		}
 		c->exhausted[d] = 1;
-		if (rc == PGWIRE_INCOMPLETE &&
-			pgwire_session_take_pending(c->session, d, msg) > 0)
+		if (pgwire_session_take_pending(c->session, d, msg) > 0)
 			return pgwire_error_set(err, PGWIRE_INCOMPLETE, msg->frame.offset,
 									"the %s stream ends inside a message; %zu bytes left over",
 									d == PGWIRE_FRONTEND ? "frontend" : "backend",

@@ -1111,6 +1111,188 @@ test_session_states(void)
 	   "conversation: NULL buffer with a length is refused");
 }
 
+/*
+ * Decode FE/BE quietly; 1 when every byte came out once, in order, and
+ * the conversation ended with PGWIRE_DONE; 2 when it could not be created
+ * with the given allocator or stopped at PGWIRE_ERR_NOMEM; else 0.
+ */
+static int
+conversation_accounts(const uint8_t *fe, size_t felen, const uint8_t *be, size_t belen,
+					  const pgwire_allocator *alloc)
+{
+	pgwire_conversation *c;
+	pgwire_msg	m;
+	pgwire_error err;
+	uint64_t	next[2] = {0, 0};
+	const uint8_t *in[2] = {fe, be};
+	size_t		len[2] = {felen, belen};
+	int			good = 1;
+	int			rc = PGWIRE_OK;
+
+	c = pgwire_conversation_create(fe, felen, be, belen, NULL, alloc);
+	if (c == NULL)
+		return alloc ? 2 : 0;
+	for (int i = 0; i < 100000; i++)
+	{
+		int			d;
+
+		rc = pgwire_conversation_next(c, &m, &err);
+		if (rc == PGWIRE_DONE || rc == PGWIRE_ERR_NOMEM)
+			break;
+		d = m.frame.direction;
+		if (m.frame.offset != next[d] || m.frame.raw_len == 0 ||
+			m.frame.offset + m.frame.raw_len > len[d] ||
+			memcmp(m.frame.raw, in[d] + m.frame.offset, m.frame.raw_len) != 0)
+			good = 0;
+		next[d] = m.frame.offset + m.frame.raw_len;
+	}
+	pgwire_conversation_free(c);
+	if (rc == PGWIRE_ERR_NOMEM)
+		return 2;
+	return good && rc == PGWIRE_DONE && next[0] == felen && next[1] == belen;
+}
+
+/* A valid conversation with most kinds of context in it. */
+static void
+build_rich(void)
+{
+	reset();
+	f_request(80877103);
+	f_startup();
+	f_sasl_initial("SCRAM-SHA-256", "n,,n=,r=abc");
+	f_text('p', "c=biws,r=abcdef,p=xyz=");
+	f_parse("", "SELECT 1");
+	f_bind();
+	f_describe_portal();
+	f_execute(0);
+	f_empty('S');
+	f_string('Q', "COPY t FROM STDIN");
+	f_bytes('d', "1\n", 2);
+	f_empty('c');
+	f_string('Q', "COPY t TO STDOUT");
+	f_empty('X');
+	b_byte('N');
+	b_auth_sasl("SCRAM-SHA-256");
+	b_auth_text(11, "r=abcdef,s=c2FsdA==,i=4096");
+	b_auth_text(12, "v=c2lnbmF0dXJl");
+	b_ready_after_ok();
+	b_empty('1');
+	b_empty('2');
+	b_rowdesc("?column?");
+	b_datarow("1", 1);
+	b_string('C', "SELECT 1");
+	b_rfq('I');
+	b_copy_response('G', 1);
+	b_string('C', "COPY 1");
+	b_rfq('I');
+	b_copy_response('H', 1);
+	b_bytes('d', "1\n", 2);
+	b_empty('c');
+	b_string('C', "COPY 1");
+	b_rfq('I');
+}
+
+/*
+ * Seeded mutations of a valid conversation (bytes overwritten, streams
+ * cut, bytes dropped): whatever the damage, every byte must come out
+ * exactly once and the end must be reached; ASan/UBSan watch the reads.
+ */
+static void
+test_mutations(void)
+{
+	uint32_t	seed = 12345;
+	int			good = 0;
+	int			runs = 3000;
+	uint8_t    *fe;
+	uint8_t    *be;
+
+	build_rich();
+	fe = malloc(FE.len);
+	be = malloc(BE.len);
+	for (int i = 0; i < runs; i++)
+	{
+		size_t		felen = FE.len;
+		size_t		belen = BE.len;
+		int			flips = 1 + i % 4;
+
+		memcpy(fe, FE.data, FE.len);
+		memcpy(be, BE.data, BE.len);
+		for (int k = 0; k < flips; k++)
+		{
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) & 1)
+				fe[(seed >> 8) % felen] = (uint8_t) (seed >> 3);
+			else
+				be[(seed >> 8) % belen] = (uint8_t) (seed >> 3);
+		}
+		seed = seed * 1103515245u + 12345u;
+		if (i % 3 == 1)
+			felen = (seed >> 8) % (felen + 1);
+		if (i % 3 == 2)
+			belen = (seed >> 8) % (belen + 1);
+		good += conversation_accounts(fe, felen, be, belen, NULL) == 1;
+	}
+	ok_int(good, runs, "mutated conversations: every byte once, in order, to the end (%d runs)",
+		   runs);
+	free(fe);
+	free(be);
+}
+
+/* An allocator that fails after a budget of allocations. */
+static int	alloc_budget;
+
+static void *
+budget_malloc(size_t n, void *ud)
+{
+	(void) ud;
+	if (alloc_budget-- <= 0)
+		return NULL;
+	return malloc(n);
+}
+
+static void *
+budget_realloc(void *p, size_t n, void *ud)
+{
+	(void) ud;
+	if (alloc_budget-- <= 0)
+		return NULL;
+	return realloc(p, n);
+}
+
+static void
+budget_free(void *p, void *ud)
+{
+	(void) ud;
+	free(p);
+}
+
+static void
+test_out_of_memory(void)
+{
+	pgwire_allocator a = {NULL, budget_malloc, budget_realloc, budget_free};
+	int			nomem = 0;
+	int			done = 0;
+	int			crashed = 0;
+
+	build_rich();
+	for (int budget = 0; budget < 12; budget++)
+	{
+		int			r;
+
+		alloc_budget = budget;
+		r = conversation_accounts(FE.data, FE.len, BE.data, BE.len, &a);
+		if (r == 2)
+			nomem++;
+		else if (r == 1)
+			done++;
+		else
+			crashed++;
+	}
+	ok(nomem > 0 && done > 0 && crashed == 0,
+	   "allocation failures: NULL or PGWIRE_ERR_NOMEM, never a wrong result (%d failed, %d done)",
+	   nomem, done);
+}
+
 int
 main(void)
 {
@@ -1130,6 +1312,8 @@ main(void)
 	test_large();
 	test_session_bytewise();
 	test_session_states();
+	test_mutations();
+	test_out_of_memory();
 
 	pgwire_buf_free(&FE);
 	pgwire_buf_free(&BE);
