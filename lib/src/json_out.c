@@ -38,10 +38,17 @@ typedef struct json_out
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* Append; the common case (room left, no failure) stays inline. */
 static inline void
 put(pgwire_buf *b, const char *s, size_t n)
 {
-	pgwire_buf_append(b, s, n);
+	if (b->status == PGWIRE_OK && b->cap - b->len >= n && n > 0)
+	{
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+	}
+	else
+		pgwire_buf_append(b, s, n);
 }
 
 #define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
@@ -190,6 +197,29 @@ put_escape(pgwire_buf *b, uint8_t c)
 }
 
 /*
+ * Bytes that go into a JSON string as they are: 0x20..0x7f except '"' and
+ * '\\' (DEL needs no escape in JSON).
+ */
+static const uint8_t plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
+
+/*
  * Bytes as a JSON string if they are strict UTF-8 without NUL, else as
  * {"hex":...}.  Written optimistically in one pass; on the first bad byte
  * the partial string is cut off and the hex form written instead.
@@ -204,11 +234,15 @@ put_text(pgwire_buf *b, const uint8_t *s, size_t n)
 	PUTS(b, "\"");
 	while (i < n)
 	{
-		uint8_t		c = s[i];
+		uint8_t		c;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+		/* the common case: a run of printable ASCII copied as is */
+		while (i < n && plain[s[i]])
 			i++;
-		else if (c >= 0x80)
+		if (i >= n)
+			break;
+		c = s[i];
+		if (c >= 0x80)
 		{
 			size_t		k = utf8_seq(s + i, n - i);
 
