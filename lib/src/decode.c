@@ -174,7 +174,10 @@ pgwire_decode(const pgwire_frame *f, const pgwire_context *ctx, pgwire_msg *out,
 								(size_t) (end - p), def->name);
 	}
 	if (out->kind == PGWIRE_MSG_UNKNOWN)
+	{
 		out->u.unknown.type = f->type;
+		out->u.unknown.untyped = f->kind == PGWIRE_FRAME_UNTYPED;
+	}
 	return PGWIRE_OK;
 }
 
@@ -185,7 +188,18 @@ pgwire_decode_bytes(const uint8_t *buf, size_t len, pgwire_direction dir,
 	pgwire_frame f;
 	int			rc;
 
-	rc = pgwire_frame_parse(buf, len, dir, PGWIRE_PHASE_AUTO, NULL, 0, &f, err);
+	/* a whole buffer of one S/N/G byte can only be an SSL/GSS answer */
+	if (dir == PGWIRE_BACKEND && len == 1 && (buf[0] == 'S' || buf[0] == 'N' || buf[0] == 'G'))
+		rc = pgwire_frame_parse(buf, len, dir, buf[0] == 'G' ? PGWIRE_PHASE_GSS_ANSWER
+								: PGWIRE_PHASE_SSL_ANSWER, NULL, 0, &f, err);
+	else
+		rc = pgwire_frame_parse(buf, len, dir, PGWIRE_PHASE_AUTO, NULL, 0, &f, err);
+	if (rc == PGWIRE_OK && f.kind == PGWIRE_FRAME_BYTE && len == 1)
+	{
+		f.inferred = 1;
+		if (buf[0] == 'N')
+			f.request = 0;
+	}
 	if (rc == PGWIRE_INCOMPLETE)
 		return pgwire_error_set(err, PGWIRE_INCOMPLETE, len,
 								"the %zu bytes end inside a message", len);

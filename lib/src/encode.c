@@ -13,9 +13,9 @@
 #include "internal.h"
 #include "wire.h"
 
-int
-pgwire_msg_begin(pgwire_writer *w, pgwire_buf *buf, uint8_t type, pgwire_direction dir,
-				 const pgwire_limits *lim)
+static int
+begin(pgwire_writer *w, pgwire_buf *buf, uint8_t type, int typed, pgwire_direction dir,
+	  const pgwire_limits *lim)
 {
 	static const uint8_t zero[4] = {0, 0, 0, 0};
 
@@ -24,10 +24,25 @@ pgwire_msg_begin(pgwire_writer *w, pgwire_buf *buf, uint8_t type, pgwire_directi
 	w->buf = buf;
 	w->start = buf->len;
 	w->type = type;
-	w->limit = type ? pgwire_type_limit(lim, dir, type) : lim->startup_max;
-	if (type)
+	w->typed = (uint8_t) typed;
+	w->limit = typed ? pgwire_type_limit(lim, dir, type) : lim->startup_max;
+	if (typed)
 		pgwire_buf_append(buf, &type, 1);
 	return pgwire_buf_append(buf, zero, 4);
+}
+
+int
+pgwire_msg_begin(pgwire_writer *w, pgwire_buf *buf, uint8_t type, pgwire_direction dir,
+				 const pgwire_limits *lim)
+{
+	return begin(w, buf, type, type != 0, dir, lim);
+}
+
+int
+pgwire_msg_begin_typed(pgwire_writer *w, pgwire_buf *buf, uint8_t type,
+					   pgwire_direction dir, const pgwire_limits *lim)
+{
+	return begin(w, buf, type, 1, dir, lim);
 }
 
 void
@@ -122,13 +137,13 @@ int
 pgwire_msg_end(pgwire_writer *w)
 {
 	pgwire_buf *b = w->buf;
-	size_t		hdr = w->type ? 1 : 0;
+	size_t		hdr = w->typed ? 1 : 0;
 	size_t		length;
 
 	if (b->status == PGWIRE_OK)
 	{
 		length = b->len - w->start - hdr;
-		if (length < (w->type ? 4u : PGWIRE_STARTUP_MIN) || length > w->limit)
+		if (length < (w->typed ? 4u : PGWIRE_STARTUP_MIN) || length > w->limit)
 			pgwire_buf_fail(b, PGWIRE_ERR_LENGTH);
 		else
 			pgwire_set_u32(b->data + w->start + hdr, (uint32_t) length);
@@ -299,7 +314,10 @@ pgwire_encode(const pgwire_msg *m, pgwire_buf *out, const pgwire_limits *lim,
 	if (m->kind == PGWIRE_MSG_UNKNOWN || m->kind == PGWIRE_MSG_COPY_DATA ||
 		m->kind == PGWIRE_MSG_COPY_DONE)
 		dir = m->frame.direction;
-	pgwire_msg_begin(&w, out, type, dir, lim);
+	if (m->kind == PGWIRE_MSG_UNKNOWN && !m->u.unknown.untyped)
+		pgwire_msg_begin_typed(&w, out, type, dir, lim);
+	else
+		pgwire_msg_begin(&w, out, type, dir, lim);
 	for (unsigned i = 0; i < def->layout.nfields; i++)
 	{
 		if ((def->layout.fields[i].flags & PGWIRE_F_OPTIONAL) && !(m->present & (1u << i)))

@@ -185,12 +185,34 @@ pgwire_frame_parse(const uint8_t *buf, size_t len, pgwire_direction dir,
 			return parse_untyped(buf, len, dir, lim, base_offset, out, err);
 		return parse_typed(buf, len, dir, lim, base_offset, out, err);
 	}
-	if (base_offset == 0 && (buf[0] == 'S' || buf[0] == 'N' || buf[0] == 'G'))
+	if (base_offset == 0)
 	{
-		rc = parse_answer(buf, len, dir, buf[0] == 'G' ? 'G' : (buf[0] == 'S' ? 'S' : 0),
-						  base_offset, out, err);
-		out->inferred = 1;
-		return rc;
+		int			answer = pgwire_backend_starts_with_answer(buf, len);
+
+		if (answer < 0)
+			return PGWIRE_INCOMPLETE;
+		if (answer)
+		{
+			rc = parse_answer(buf, len, dir, buf[0] == 'G' ? 'G' : 'S', base_offset, out, err);
+			out->inferred = 1;
+			if (buf[0] == 'N')
+				out->request = 0;	/* refuses either request */
+			return rc;
+		}
 	}
 	return parse_typed(buf, len, dir, lim, base_offset, out, err);
+}
+
+int
+pgwire_backend_starts_with_answer(const uint8_t *buf, size_t len)
+{
+	uint32_t	length;
+
+	if (len < 1 || (buf[0] != 'S' && buf[0] != 'N' && buf[0] != 'G'))
+		return 0;
+	if (len < 5)
+		return -1;
+	/* TLS after 'S', or the high byte of 'R'/'E'/'v' after 'N' */
+	length = pgwire_get_u32(buf + 1);
+	return buf[1] == 0x16 || length < 4 || length > 0x01000000;
 }

@@ -155,12 +155,13 @@ pgwire_reader_next(pgwire_reader *r, pgwire_frame *out, pgwire_error *err)
 	first = r->buf[r->start];
 	if (phase == PGWIRE_PHASE_AUTO && r->dir == PGWIRE_BACKEND)
 	{
-		/*
-		 * Before the first typed message a backend stream can only hold
-		 * answers to SSLRequest/GSSENCRequest ('S', 'N', 'G'); no typed
-		 * message may start a backend stream with those bytes.
-		 */
-		if (first == 'S' || first == 'N' || first == 'G')
+		/* before the first typed message: the PGWIRE_PHASE_AUTO rule */
+		int			answer = pgwire_backend_starts_with_answer(r->buf + r->start,
+															   r->end - r->start);
+
+		if (answer < 0)
+			return PGWIRE_INCOMPLETE;
+		if (answer)
 		{
 			phase = first == 'G' ? PGWIRE_PHASE_GSS_ANSWER : PGWIRE_PHASE_SSL_ANSWER;
 			inferred = 1;

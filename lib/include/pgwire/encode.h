@@ -34,7 +34,8 @@ typedef struct pgwire_writer
 {
 	pgwire_buf *buf;
 	size_t		start;
-	uint8_t		type;			/* 0: untyped startup-phase packet */
+	uint8_t		type;
+	uint8_t		typed;			/* 0: untyped startup-phase packet */
 	uint32_t	limit;			/* largest allowed length word */
 } pgwire_writer;
 
@@ -46,6 +47,13 @@ typedef struct pgwire_writer
  */
 PGWIRE_EXPORT int pgwire_msg_begin(pgwire_writer *w, pgwire_buf *buf, uint8_t type,
 								   pgwire_direction dir, const pgwire_limits *lim);
+
+/*
+ * Like pgwire_msg_begin(), but always writes a type byte, even 0x00 (a
+ * typed frame a backend may send, decoded as PGWIRE_MSG_UNKNOWN).
+ */
+PGWIRE_EXPORT int pgwire_msg_begin_typed(pgwire_writer *w, pgwire_buf *buf, uint8_t type,
+										 pgwire_direction dir, const pgwire_limits *lim);
 
 PGWIRE_EXPORT void pgwire_put_byte1(pgwire_writer *w, uint8_t v);
 PGWIRE_EXPORT void pgwire_put_int16(pgwire_writer *w, int16_t v);

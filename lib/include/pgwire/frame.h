@@ -37,10 +37,13 @@ typedef enum pgwire_direction
  *
  * PGWIRE_PHASE_AUTO: frontend: an untyped packet if the first byte is 0x00
  * (no typed message has type 0), else a typed message; backend: a typed
- * message, except that at the very start of a stream a lone 'S', 'N' or 'G'
- * is taken as the answer to SSLRequest/GSSENCRequest (a backend stream can
- * only begin with 'R', 'E', 'v' or such an answer), and the frame is marked
- * inferred.
+ * message, except at the start of a stream (offset 0), where an 'S', 'N'
+ * or 'G' is taken as the one-byte answer to SSLRequest/GSSENCRequest when
+ * the four bytes after it cannot be the length word of a first message:
+ * below 4, above 16 MiB, or a TLS handshake record (0x16) following.  (A
+ * real backend stream begins with 'R', 'E', 'v' or such an answer; 'R',
+ * 'E' and 'v' as the high byte of a length are above 16 MiB.)  Such a
+ * frame is marked inferred.
  */
 typedef enum pgwire_phase
 {
@@ -112,6 +115,13 @@ typedef struct pgwire_limits
 
 /* The server's limits (the values above). */
 PGWIRE_EXPORT const pgwire_limits *pgwire_default_limits(void);
+
+/*
+ * Whether buf[0..len), at the start of a backend stream, begins with a
+ * one-byte SSL/GSS answer (the PGWIRE_PHASE_AUTO rule above): 1 yes, 0 no
+ * (a typed message), -1 cannot tell yet (fewer than 5 bytes).
+ */
+PGWIRE_EXPORT int pgwire_backend_starts_with_answer(const uint8_t *buf, size_t len);
 
 /* The limit a typed message of this type and direction is held to. */
 PGWIRE_EXPORT uint32_t pgwire_type_limit(const pgwire_limits *lim,

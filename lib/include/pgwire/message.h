@@ -257,7 +257,8 @@ typedef struct pgwire_msg
 		struct
 		{
 			pgwire_slice data;	/* the body */
-			uint8_t		type;	/* the type byte (0: untyped packet) */
+			uint8_t		type;	/* the type byte */
+			uint8_t		untyped;	/* an untyped startup-phase packet */
 		}			unknown;
 		struct
 		{
