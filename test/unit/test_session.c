@@ -860,6 +860,24 @@ test_large(void)
 						"B:BackendKeyData B:ReadyForQuery F:Query B:RowDescription "
 						"B:DataRow B:DataRow B:CommandComplete B:ReadyForQuery "
 						"F:CopyData", NULL);
+
+	/* encrypted streams and a lost stream longer than a chunk: one item */
+	big[0] = 0x16;
+	reset();
+	f_request(80877103);
+	raw(&FE, big, n);
+	b_byte('S');
+	raw(&BE, big, n / 2);
+	expect_conversation("TLS longer than a chunk", "F:SSLRequest B:SSLResponse F#300000 B#150000",
+						NULL);
+	reset();
+	f_startup();
+	b_ready_after_ok();
+	raw(&BE, "D\x00\x00\x00\x03", 5);
+	raw(&BE, big, n / 3);
+	expect_conversation("framing lost before a long tail",
+						"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+						"B:BackendKeyData B:ReadyForQuery B!LENGTH", NULL);
 	free(big);
 }
 
