@@ -56,22 +56,27 @@ typedef struct kept_sample
 	size_t		n;
 	pgwire_direction dir;
 	pgwire_msg_kind ctx;
+	int			proto;			/* -1 framed; 0 replication payload; else pgoutput */
+	uint32_t	stream_xid;
 } kept_sample;
 
 static kept_sample kept[256];
 static int	nkept;
 
-static void
+static int
 keep(const uint8_t *b, size_t n, pgwire_direction dir, pgwire_msg_kind ctx)
 {
 	if (nkept >= (int) (sizeof(kept) / sizeof(kept[0])))
-		return;
+		return 0;
 	kept[nkept].b = malloc(n);
 	memcpy(kept[nkept].b, b, n);
 	kept[nkept].n = n;
 	kept[nkept].dir = dir;
 	kept[nkept].ctx = ctx;
+	kept[nkept].proto = -1;
+	kept[nkept].stream_xid = 0;
 	nkept++;
+	return 1;
 }
 
 /*
@@ -179,10 +184,20 @@ mutations(void)
 				/* keep the framing (type and length) mostly intact */
 				m[(seed >> 8) % kept[s].n] = (uint8_t) (k == 0 ? seed : (seed >> 32) & 0x81);
 			}
-			if (pgwire_frame_parse(m, kept[s].n, kept[s].dir,
-								   kept[s].dir == PGWIRE_BACKEND ? PGWIRE_PHASE_TYPED
-								   : PGWIRE_PHASE_AUTO, NULL, 0, &f, &err) != PGWIRE_OK ||
-				f.raw_len != kept[s].n || pgwire_decode(&f, &ctx, &msg, &err) != PGWIRE_OK)
+			if (kept[s].proto >= 0)
+			{
+				pgwire_pgoutput_state st = {kept[s].stream_xid != 0, kept[s].stream_xid};
+
+				if ((kept[s].proto ? pgwire_decode_pgoutput(m, kept[s].n, kept[s].proto, &st,
+															&msg, &err)
+					 : pgwire_decode_replication_bytes(m, kept[s].n, kept[s].dir, 0, &msg,
+													   &err)) != PGWIRE_OK)
+					continue;
+			}
+			else if (pgwire_frame_parse(m, kept[s].n, kept[s].dir,
+										kept[s].dir == PGWIRE_BACKEND ? PGWIRE_PHASE_TYPED
+										: PGWIRE_PHASE_AUTO, NULL, 0, &f, &err) != PGWIRE_OK ||
+					 f.raw_len != kept[s].n || pgwire_decode(&f, &ctx, &msg, &err) != PGWIRE_OK)
 				continue;
 			decoded++;
 			pgwire_buf_reset(&j);
@@ -716,6 +731,11 @@ payload_case(const char *what, int proto, uint32_t stream_xid, pgwire_direction 
 		if (!ok(good, "%s: JSON encodes back to the same %zu bytes", what, n))
 			diag("rc %s (%s); json %.*s", pgwire_status_name(rc), rc ? err.detail : "",
 				 (int) j.len, j.data);
+		if (good && keep(b, n, dir, 0))
+		{
+			kept[nkept - 1].proto = proto;
+			kept[nkept - 1].stream_xid = stream_xid;
+		}
 	}
 	pgwire_buf_free(&j);
 	pgwire_buf_free(&back);
