@@ -74,7 +74,16 @@ PGWIRE_EXPORT int pgwire_session_feed(pgwire_session *s, pgwire_direction dir,
  *                       msg->kind is PGWIRE_MSG_INVALID; the next call
  *                       goes on with the next frame;
  *   a framing error     (PGWIRE_ERR_LENGTH ...) sticky for that direction:
- *                       msg->frame.raw/raw_len hold every pending byte.
+ *                       msg->frame.raw/raw_len hold every pending byte
+ *                       (consumed; later calls hand out later bytes);
+ *   PGWIRE_ERR_ARGUMENT NULL s or msg, or an invalid dir.
+ * On PGWIRE_INCOMPLETE *msg is zeroed.  msg points into the session's
+ * buffer for dir, valid until the next feed of dir or the free.
+ * A frontend stream that begins (in the startup phase) with a TLS record,
+ * byte 0x16 (PostgreSQL 17's direct SSL, or TLS after an 'S' not yet
+ * read), is encrypted from there: state.encrypted becomes 'S', and so
+ * does the backend unless it still owes the answer to an SSLRequest.
+ * The state changes only on messages that decode.
  */
 PGWIRE_EXPORT int pgwire_session_next(pgwire_session *s, pgwire_direction dir,
 									  pgwire_msg *msg, pgwire_error *err);
@@ -82,8 +91,11 @@ PGWIRE_EXPORT int pgwire_session_next(pgwire_session *s, pgwire_direction dir,
 PGWIRE_EXPORT const pgwire_session_state *pgwire_session_state_get(const pgwire_session *s);
 
 /*
- * Both directions of one connection saved as two streams.  The buffers are
- * not copied and must outlive the conversation.
+ * Both directions of one connection saved as two streams.  The buffers
+ * must outlive the conversation: they are given to an internal session a
+ * chunk at a time (so memory stays near the largest message, not a copy
+ * of the capture), and some items point into them.  NULL on out-of-memory
+ * or a NULL buffer with a non-zero length.
  */
 typedef struct pgwire_conversation pgwire_conversation;
 
@@ -100,6 +112,23 @@ PGWIRE_EXPORT void pgwire_conversation_free(pgwire_conversation *c);
  * Same results as pgwire_session_next(), plus PGWIRE_DONE when both
  * streams are used up.  A stream that ends inside a message yields its
  * remaining bytes with PGWIRE_INCOMPLETE (msg->frame.raw/raw_len) once.
+ * Once a direction is encrypted (PGWIRE_ERR_ENCRYPTED) or has lost its
+ * framing, its item is the whole rest of that stream, once.  Every byte
+ * of both inputs comes out exactly once, in order within its direction.
+ * PGWIRE_ERR_NOMEM if the internal session could not grow.  msg is valid
+ * until the next call.
+ *
+ * The order between directions is rebuilt from the turn-taking of
+ * "Message Flow": the frontend starts; SSLRequest/GSSENCRequest get the
+ * backend's one byte; StartupMessage and each 'p' get backend messages
+ * up to an Authentication request that needs a reply, ReadyForQuery or
+ * ErrorResponse; Query, Sync, Flush, FunctionCall, CopyDone, CopyFail and
+ * Terminate get backend messages up to ReadyForQuery, CopyInResponse
+ * (then the frontend's copy data) or, in copy-both, the next CopyData
+ * (the sides alternate until each has sent CopyDone).  A backend
+ * ReadyForQuery that no Sync/Query/FunctionCall asked for yet, or a
+ * completion no Execute asked for, waits for the frontend's next
+ * messages (Flush); when one side is used up the other goes on.
  */
 PGWIRE_EXPORT int pgwire_conversation_next(pgwire_conversation *c, pgwire_msg *msg,
 										   pgwire_error *err);
