@@ -317,7 +317,9 @@ pgw_init_srf(FunctionCallInfo fcinfo, bool scalar)
  *   backend: a first 'S'/'N'/'G' followed by a 0 byte is a typed message
  *     (ParameterStatus, NoticeResponse, CopyInResponse: the high byte of
  *     its length word), since after a one-byte SSL/GSS answer comes a
- *     type byte, and no type byte is 0.
+ *     type byte, and no type byte is 0; a lone 'S'/'N'/'G' is the answer
+ *     (the whole input cannot be the start of a longer message, though a
+ *     stream reader must wait for more bytes to tell).
  */
 static pgwire_phase
 pgw_start_phase(const uint8 *data, size_t len, pgwire_direction dir)
@@ -328,20 +330,42 @@ pgw_start_phase(const uint8 *data, size_t len, pgwire_direction dir)
 		return data[0] != 0 && data[0] != 0x16 ? PGWIRE_PHASE_TYPED : PGWIRE_PHASE_STARTUP;
 	if (len >= 2 && data[1] == 0)
 		return PGWIRE_PHASE_TYPED;
+	if (len == 1 && (data[0] == 'S' || data[0] == 'N'))
+		return PGWIRE_PHASE_SSL_ANSWER;
+	if (len == 1 && data[0] == 'G')
+		return PGWIRE_PHASE_GSS_ANSWER;
 	return PGWIRE_PHASE_AUTO;
+}
+
+/*
+ * A one-byte answer found without seeing the request is marked as the
+ * library marks it in PGWIRE_PHASE_AUTO: inferred, and 'N' (which refuses
+ * either request) answering no request in particular.
+ */
+static void
+pgw_mark_answer(pgwire_frame *f, pgwire_phase start)
+{
+	if (f->kind == PGWIRE_FRAME_BYTE &&
+		(start == PGWIRE_PHASE_SSL_ANSWER || start == PGWIRE_PHASE_GSS_ANSWER))
+	{
+		f->inferred = 1;
+		if (f->type == 'N')
+			f->request = 0;
+	}
 }
 
 /* Exactly one message in data[0..len); ERROR otherwise. */
 static void
 pgw_decode_one(const uint8 *data, size_t len, pgwire_direction dir, pgwire_msg *out)
 {
+	pgwire_phase start = pgw_start_phase(data, len, dir);
 	pgwire_frame f;
 	pgwire_error err;
 	int			rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = pgwire_frame_parse(data, len, dir, pgw_start_phase(data, len, dir),
-							NULL, 0, &f, &err);
+	rc = pgwire_frame_parse(data, len, dir, start, NULL, 0, &f, &err);
+	pgw_mark_answer(&f, start);
 	if (rc == PGWIRE_INCOMPLETE)
 		pgwire_error_set(&err, rc, len, "the data ends inside a message");
 	else if (rc == PGWIRE_OK && f.raw_len != len)
@@ -373,13 +397,15 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 	int			seq;
 	MemoryContext per_message;
 	MemoryContext old;
+	pgwire_phase start;
 
 	per_message = AllocSetContextCreate(CurrentMemoryContext, "pgwire message",
 										ALLOCSET_DEFAULT_SIZES);
 	r = pgwire_reader_create(dir, NULL, &pgw_allocator);
 	if (r == NULL)
 		pgw_oom();
-	pgwire_reader_set_phase(r, pgw_start_phase(data, len, dir));
+	start = pgw_start_phase(data, len, dir);
+	pgwire_reader_set_phase(r, start);
 	rc = pgwire_reader_feed(r, data, len);
 	if (rc != PGWIRE_OK)
 		pgw_report(rc, NULL, false);
@@ -398,7 +424,10 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 							 pending);
 		}
 		if (rc == PGWIRE_OK)
+		{
+			pgw_mark_answer(&f, start);
 			rc = pgwire_decode(&f, NULL, &m, &err);
+		}
 		if (rc != PGWIRE_OK)
 			pgw_report(rc, &err, false);
 		/* what one message's rows need is freed before the next */
