@@ -1055,6 +1055,81 @@ encoder_inputs(void)
 	}
 }
 
+/* An allocator that refuses anything above a size, to reach NOMEM paths. */
+static void *
+small_malloc(size_t size, void *arg)
+{
+	return size > *(size_t *) arg ? NULL : malloc(size);
+}
+
+static void *
+small_realloc(void *p, size_t size, void *arg)
+{
+	return size > *(size_t *) arg ? NULL : realloc(p, size);
+}
+
+static void
+small_free(void *p, void *arg)
+{
+	(void) arg;
+	free(p);
+}
+
+static void
+argument_and_memory_errors(void)
+{
+	size_t		cap = 4096;
+	pgwire_allocator small = {&cap, small_malloc, small_realloc, small_free};
+	pgwire_buf	out;
+	pgwire_msg	m;
+	pgwire_error err;
+	pgwire_buf	big;
+	int			rc;
+
+	/* a message built by hand has no frame to walk */
+	memset(&m, 0, sizeof(m));
+	m.kind = PGWIRE_MSG_SYNC;
+	pgwire_buf_init(&out, NULL);
+	rc = pgwire_json_write(&m, &out, 0);
+	ok(rc == PGWIRE_ERR_ARGUMENT && out.len == 0 && out.status == PGWIRE_OK,
+	   "json_write of a message without a frame: PGWIRE_ERR_ARGUMENT, out untouched");
+	rc = pgwire_json_write_raw((pgwire_direction) 7, 0, NULL, 0, NULL, &out, 0);
+	ok(rc == PGWIRE_ERR_ARGUMENT && out.len == 0, "json_write_raw with a bad direction");
+	rc = pgwire_json_encode(NULL, 3, &out, &err);
+	ok(rc == PGWIRE_ERR_ARGUMENT, "json_encode of NULL text");
+	pgwire_buf_free(&out);
+
+	/* out of memory while encoding: out keeps its bytes and a clean status */
+	pgwire_buf_init(&out, &small);
+	pgwire_buf_init(&big, NULL);
+	pgwire_buf_append(&out, "keep", 4);
+	pgwire_buf_puts(&big, "{\"message\":\"CopyData\",\"direction\":\"backend\",\"data\":\"");
+	for (int i = 0; i < 10000; i++)
+		pgwire_buf_puts(&big, "x");
+	pgwire_buf_puts(&big, "\"}");
+	rc = pgwire_json_encode((const char *) big.data, big.len, &out, &err);
+	ok(rc == PGWIRE_ERR_NOMEM && out.len == 4 && out.status == PGWIRE_OK &&
+	   memcmp(out.data, "keep", 4) == 0, "json_encode out of memory: PGWIRE_ERR_NOMEM, out as it was");
+
+	/* out of memory while rendering: the status is the buffer's, sticky */
+	{
+		pgwire_msg	cd;
+		pgwire_buf	wire;
+
+		pgwire_buf_init(&wire, NULL);
+		rc = pgwire_json_encode((const char *) big.data, big.len, &wire, &err);
+		if (rc == PGWIRE_OK)
+			rc = pgwire_decode_bytes(wire.data, wire.len, PGWIRE_BACKEND, NULL, &cd, &err);
+		if (rc == PGWIRE_OK)
+			rc = pgwire_json_write(&cd, &out, 0);
+		ok(rc == PGWIRE_ERR_NOMEM && out.status == PGWIRE_ERR_NOMEM,
+		   "json_write out of memory: PGWIRE_ERR_NOMEM");
+		pgwire_buf_free(&wire);
+	}
+	pgwire_buf_free(&out);
+	pgwire_buf_free(&big);
+}
+
 int
 main(void)
 {
@@ -1067,6 +1142,7 @@ main(void)
 	offset_and_raw();
 	encoder_inputs();
 	payload_samples();
+	argument_and_memory_errors();
 	mutations();
 	pgwire_buf_free(&sample);
 	pgwire_buf_free(&json_text);
