@@ -343,6 +343,41 @@ put_tuple_column(json_in *j, pgwire_writer *w, json_t *v)
 
 static int	put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v);
 
+/* A fixed field the user left out: its catalogue value. */
+static void
+put_fixed(pgwire_writer *w, const pgwire_field *f)
+{
+	switch (f->type)
+	{
+		case PGWIRE_T_BYTE1:
+		case PGWIRE_T_INT8:
+			pgwire_put_byte1(w, (uint8_t) f->fixed);
+			break;
+		case PGWIRE_T_INT16:
+			pgwire_put_int16(w, (int16_t) f->fixed);
+			break;
+		case PGWIRE_T_INT64:
+			pgwire_put_int64(w, f->fixed);
+			break;
+		default:
+			pgwire_put_int32(w, (int32_t) f->fixed);
+			break;
+	}
+}
+
+/* A fixed field given: it must hold the catalogue value. */
+static int
+check_fixed(json_in *j, const pgwire_field *f, int64_t v)
+{
+	if (!(f->flags & PGWIRE_F_FIXED) || v == f->fixed)
+		return PGWIRE_OK;
+	if (f->type == PGWIRE_T_BYTE1)
+		return fail(j, PGWIRE_ERR_JSON, "is 0x%02x, but this message has \"%c\"",
+					(unsigned) v, (int) f->fixed);
+	return fail(j, PGWIRE_ERR_JSON, "is %lld, but this message has %lld",
+				(long long) v, (long long) f->fixed);
+}
+
 /* Check that every key of obj is a layout field or one of extra[]. */
 static int
 check_keys(json_in *j, json_t *obj, const pgwire_layout *lay, const char *const *extra)
@@ -384,7 +419,7 @@ put_fields(json_in *j, pgwire_writer *w, const pgwire_layout *lay, json_t *obj, 
 				continue;
 			if (f->flags & PGWIRE_F_FIXED)
 			{
-				pgwire_put_int32(w, (int32_t) f->fixed);
+				put_fixed(w, f);
 				continue;
 			}
 			return fail(j, PGWIRE_ERR_JSON, "missing key \"%s\"", f->name);
@@ -506,23 +541,23 @@ put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 	switch (f->type)
 	{
 		case PGWIRE_T_BYTE1:
-			if ((rc = get_byte1(j, v, &c)) == PGWIRE_OK)
+			if ((rc = get_byte1(j, v, &c)) == PGWIRE_OK &&
+				(rc = check_fixed(j, f, c)) == PGWIRE_OK)
 				pgwire_put_byte1(w, c);
 			break;
 		case PGWIRE_T_INT8:
-			if ((rc = get_int(j, v, INT8_MIN, INT8_MAX, "Int8", &x)) == PGWIRE_OK)
+			if ((rc = get_int(j, v, INT8_MIN, INT8_MAX, "Int8", &x)) == PGWIRE_OK &&
+				(rc = check_fixed(j, f, x)) == PGWIRE_OK)
 				pgwire_put_byte1(w, (uint8_t) (int8_t) x);
 			break;
 		case PGWIRE_T_INT16:
-			if ((rc = get_int(j, v, INT16_MIN, INT16_MAX, "Int16", &x)) == PGWIRE_OK)
+			if ((rc = get_int(j, v, INT16_MIN, INT16_MAX, "Int16", &x)) == PGWIRE_OK &&
+				(rc = check_fixed(j, f, x)) == PGWIRE_OK)
 				pgwire_put_int16(w, (int16_t) x);
 			break;
 		case PGWIRE_T_INT32:
-			rc = get_int(j, v, INT32_MIN, INT32_MAX, "Int32", &x);
-			if (rc == PGWIRE_OK && (f->flags & PGWIRE_F_FIXED) && x != f->fixed)
-				rc = fail(j, PGWIRE_ERR_JSON, "is %lld, but this message has %lld",
-						  (long long) x, (long long) f->fixed);
-			if (rc == PGWIRE_OK)
+			if ((rc = get_int(j, v, INT32_MIN, INT32_MAX, "Int32", &x)) == PGWIRE_OK &&
+				(rc = check_fixed(j, f, x)) == PGWIRE_OK)
 				pgwire_put_int32(w, (int32_t) x);
 			break;
 		case PGWIRE_T_OID:

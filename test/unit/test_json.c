@@ -823,6 +823,12 @@ payload_samples(void)
 	enc("tuple column kind without value", "{\"message\":\"Insert\",\"relation_oid\":1,"
 		"\"new_tuple\":[{\"kind\":\"t\"}]}", PGWIRE_ERR_JSON,
 		"\"new_tuple\"[0]: kind \"t\" needs a \"value\"", 0);
+	enc("fixed Byte1 (new_tuple_kind 'N') may be left out", "{\"message\":\"Insert\","
+		"\"relation_oid\":1,\"new_tuple\":[{\"kind\":\"n\"},{\"kind\":\"b\",\"value\":{\"hex\":\"00\"}}]}",
+		PGWIRE_OK, "49000000014e00026e620000000100", 0);
+	enc("fixed Byte1 must match", "{\"message\":\"Insert\",\"relation_oid\":1,"
+		"\"new_tuple_kind\":\"K\",\"new_tuple\":[]}", PGWIRE_ERR_JSON,
+		"\"new_tuple_kind\": is 0x4b, but this message has \"N\"", 0);
 	enc("tuple column, bad kind", "{\"message\":\"Insert\",\"relation_oid\":1,"
 		"\"new_tuple\":[{\"kind\":\"x\"}]}", PGWIRE_ERR_JSON,
 		"\"new_tuple\"[0].\"kind\": expected \"n\", \"u\", \"t\" or \"b\"", 0);
