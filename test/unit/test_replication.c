@@ -333,16 +333,100 @@ test_relcache_json(void)
 	pgwire_buf_reset(&b);
 	nr = unhex(pgo_cases[3].hex, rel);
 	pgwire_decode_pgoutput(rel, nr, 1, NULL, &m, &err);
-	ok(pgwire_json_write(&m, &b, 0) == PGWIRE_OK && b.len > 0 &&
-	   memmem(b.data, b.len, "\"commit_lsn\":\"0/153B218\"", 24) != NULL,
-	   "Commit as JSON has commit_lsn 0/153B218: %.*s", (int) b.len, (const char *) b.data);
+	{
+		int			jrc = pgwire_json_write(&m, &b, 0);
+
+		ok(jrc == PGWIRE_OK && memmem(b.data, b.len, "\"commit_lsn\":\"0/153B218\"", 24) != NULL,
+		   "Commit as JSON has commit_lsn 0/153B218: %.*s", (int) b.len, (const char *) b.data);
+	}
 	pgwire_buf_free(&b);
 	pgwire_relcache_free(rc);
+}
+
+/* counts allocations; fails the one numbered fail_at */
+static int	alloc_count,
+			fail_at;
+
+static void *
+t_malloc(size_t n, void *u)
+{
+	(void) u;
+	return ++alloc_count == fail_at ? NULL : malloc(n);
+}
+
+static void *
+t_realloc(void *p, size_t n, void *u)
+{
+	(void) u;
+	return ++alloc_count == fail_at ? NULL : realloc(p, n);
+}
+
+static void
+t_free(void *p, void *u)
+{
+	(void) u;
+	free(p);
+}
+
+static void
+test_relcache_nomem(void)
+{
+	pgwire_allocator a = {NULL, t_malloc, t_realloc, t_free};
+	uint8_t		rel[256];
+	size_t		nr = unhex(pgo_cases[1].hex, rel);
+	pgwire_msg	m;
+	pgwire_error err;
+	int			all_nomem = 1;
+
+	pgwire_decode_pgoutput(rel, nr, 1, NULL, &m, &err);
+	/* create + array + 2 names + columns + 2 column names = 7 allocations */
+	for (fail_at = 2; fail_at <= 7; fail_at++)
+	{
+		pgwire_relcache *rc;
+
+		alloc_count = 0;
+		rc = pgwire_relcache_create(&a);
+		if (pgwire_relcache_add(rc, &m) != PGWIRE_ERR_NOMEM || pgwire_relcache_get(rc, 16384))
+			all_nomem = 0;
+		pgwire_relcache_free(rc);
+	}
+	ok(all_nomem, "each failed allocation in relcache_add gives NOMEM and no entry (ASan: no leak)");
+}
+
+/* A client builds its Standby status update from fields, as a standby does. */
+static void
+test_encode_by_hand(void)
+{
+	uint8_t		want[64];
+	size_t		n = unhex("72 0000000001000000 0000000001000000 0000000001000000 "
+						  "000303d49435f6e1 01", want);
+	pgwire_msg	m;
+	pgwire_buf	b;
+	pgwire_error err;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = PGWIRE_MSG_STANDBY_STATUS_UPDATE;
+	m.u.standby_status_update.written_lsn = 0x1000000;
+	m.u.standby_status_update.flushed_lsn = 0x1000000;
+	m.u.standby_status_update.applied_lsn = 0x1000000;
+	m.u.standby_status_update.send_time = 0x000303d49435f6e1;
+	m.u.standby_status_update.reply_requested = 1;
+	pgwire_buf_init(&b, NULL);
+	ok(pgwire_encode_payload(&m, &b, &err) == PGWIRE_OK && b.len == n &&
+	   memcmp(b.data, want, n) == 0, "hand-built StandbyStatusUpdate equals the [obs] payload");
+
+	memset(&m, 0, sizeof(m));
+	m.kind = PGWIRE_MSG_QUERY;
+	ok_int(pgwire_encode_payload(&m, &b, &err), PGWIRE_ERR_ARGUMENT,
+		   "encode_payload refuses a protocol message");
+	pgwire_buf_free(&b);
 }
 
 int
 main(void)
 {
+	test_encode_by_hand();
+	test_relcache_nomem();
 	test_replication_payloads();
 	test_pgoutput_obs();
 	test_pgoutput_fields();
