@@ -170,8 +170,9 @@ pgwire_decode(const pgwire_frame *f, const pgwire_context *ctx, pgwire_msg *out,
 	{
 		out->kind = PGWIRE_MSG_INVALID;
 		return pgwire_error_set(err, PGWIRE_ERR_TRAILING, w.base + (uint64_t) (p - f->raw),
-								"%zu bytes follow the last field of %s",
-								(size_t) (end - p), def->name);
+								"%zu byte%s follow%s the last field of %s",
+								(size_t) (end - p), end - p == 1 ? "" : "s",
+								end - p == 1 ? "s" : "", def->name);
 	}
 	if (out->kind == PGWIRE_MSG_UNKNOWN)
 	{
@@ -207,6 +208,7 @@ pgwire_decode_bytes(const uint8_t *buf, size_t len, pgwire_direction dir,
 		return rc;
 	if (f.raw_len != len)
 		return pgwire_error_set(err, PGWIRE_ERR_EXTRA_DATA, f.raw_len,
-								"%zu bytes follow the message", len - f.raw_len);
+								"%zu byte%s follow%s the message", len - f.raw_len,
+								len - f.raw_len == 1 ? "" : "s", len - f.raw_len == 1 ? "s" : "");
 	return pgwire_decode(&f, ctx, out, err);
 }
