@@ -167,6 +167,19 @@ make_nonce(char out[64])
 	return 0;
 }
 
+/* RFC 5802: a nonce is printable ASCII other than ','. */
+static int
+printable_nonce(const char *n, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (n[i] < 0x21 || n[i] > 0x7e || n[i] == ',')
+			return 0;
+	return 1;
+}
+
+/* A nonce we keep in a 64-byte field. */
 static int
 valid_nonce(const char *n, size_t len)
 {
@@ -290,7 +303,7 @@ pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t le
 	if (read_attr(&cur, 'r', NULL, &nonce) != 0)
 		return fail(err, &cur, "malformed SCRAM message (attribute \"r\" expected)");
 	if (nonce.len <= nclen || memcmp(nonce.ptr, c->client_nonce, nclen) != 0 ||
-		!valid_nonce(nonce.ptr, nonce.len < 64 ? nonce.len : 0))
+		!printable_nonce(nonce.ptr, nonce.len))
 		return fail(err, &cur, "invalid SCRAM response (nonce mismatch)");
 	if (read_attr(&cur, 's', NULL, &salt) != 0)
 		return fail(err, &cur, "malformed SCRAM message (attribute \"s\" expected)");
@@ -604,7 +617,7 @@ pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const u
 		return fail(err, &cur, "client requires an unsupported SCRAM extension");
 	if (read_attr(&cur, 'n', NULL, &user) != 0)
 		return fail(err, &cur, "malformed SCRAM message (attribute \"n\" expected)");
-	if (read_attr(&cur, 'r', NULL, &nonce) != 0 || !valid_nonce(nonce.ptr, nonce.len))
+	if (read_attr(&cur, 'r', NULL, &nonce) != 0 || !printable_nonce(nonce.ptr, nonce.len))
 		return fail(err, &cur, "malformed SCRAM message (attribute \"r\" expected)");
 	/* Extensions after the nonce are ignored, as PostgreSQL does. */
 	while (cur.p < cur.end)
