@@ -50,6 +50,12 @@ static const char *const header_keys[] = {
 };
 
 static const char *const raw_keys[] = {"direction", "offset", "raw", "error", NULL};
+static const char *const timestamp_keys[] = {"iso", "us", NULL};
+static const char *const tuple_column_keys[] = {"kind", "value", NULL};
+static const pgwire_layout no_fields = {NULL, 0};
+
+static int	check_keys(json_in *j, json_t *obj, const pgwire_layout *lay,
+					   const char *const *extra);
 
 /*
  * Record an error as "message N: <path>: <what>" and return status.
@@ -276,17 +282,13 @@ get_timestamp(json_in *j, json_t *v, int64_t *out)
 {
 	json_t	   *us;
 	json_t	   *iso;
-	const char *key;
-	json_t	   *val;
 	char		want[40];
+	int			rc;
 
 	if (!json_is_object(v) || !json_is_integer(us = json_object_get(v, "us")))
 		return fail(j, PGWIRE_ERR_JSON, "expected {\"iso\":...,\"us\":<integer>}");
-	json_object_foreach(v, key, val)
-	{
-		if (strcmp(key, "us") != 0 && strcmp(key, "iso") != 0)
-			return fail(j, PGWIRE_ERR_JSON, "unknown key \"%s\" in a timestamp", key);
-	}
+	if ((rc = check_keys(j, v, &no_fields, timestamp_keys)) != PGWIRE_OK)
+		return rc;
 	*out = json_integer_value(us);
 	iso = json_object_get(v, "iso");
 	if (iso != NULL &&
@@ -300,8 +302,6 @@ get_timestamp(json_in *j, json_t *v, int64_t *out)
 static int
 put_tuple_column(json_in *j, pgwire_writer *w, json_t *v)
 {
-	const char *key;
-	json_t	   *val;
 	json_t	   *value;
 	json_bytes	b;
 	uint8_t		kind;
@@ -310,11 +310,8 @@ put_tuple_column(json_in *j, pgwire_writer *w, json_t *v)
 
 	if (!json_is_object(v) || json_object_get(v, "kind") == NULL)
 		return fail(j, PGWIRE_ERR_JSON, "expected {\"kind\":...,\"value\":...}");
-	json_object_foreach(v, key, val)
-	{
-		if (strcmp(key, "kind") != 0 && strcmp(key, "value") != 0)
-			return fail(j, PGWIRE_ERR_JSON, "unknown key \"%s\" in a tuple column", key);
-	}
+	if ((rc = check_keys(j, v, &no_fields, tuple_column_keys)) != PGWIRE_OK)
+		return rc;
 	mark = path_push_key(j, "kind");
 	rc = get_byte1(j, json_object_get(v, "kind"), &kind);
 	if (rc == PGWIRE_OK && kind != 'n' && kind != 'u' && kind != 't' && kind != 'b')
@@ -383,12 +380,16 @@ static int
 check_keys(json_in *j, json_t *obj, const pgwire_layout *lay, const char *const *extra)
 {
 	const char *key;
+	size_t		keylen;
 	json_t	   *val;
 
-	json_object_foreach(obj, key, val)
+	json_object_keylen_foreach(obj, key, keylen, val)
 	{
 		int			known = 0;
 
+		/* "query\u0000x" must not pass for "query" */
+		if (strlen(key) != keylen)
+			return fail(j, PGWIRE_ERR_JSON, "a key holds a NUL byte");
 		for (unsigned i = 0; i < lay->nfields && !known; i++)
 			known = strcmp(key, lay->fields[i].name) == 0;
 		for (const char *const *e = extra; e && *e && !known; e++)
@@ -646,7 +647,7 @@ encode_raw(json_in *j, json_t *obj)
 	int			dir;
 	int			rc;
 
-	if ((rc = check_keys(j, obj, &(pgwire_layout) {NULL, 0}, raw_keys)) != PGWIRE_OK ||
+	if ((rc = check_keys(j, obj, &no_fields, raw_keys)) != PGWIRE_OK ||
 		(rc = get_direction(j, obj, &dir)) != PGWIRE_OK ||
 		(rc = check_derived(j, obj)) != PGWIRE_OK)
 		return rc;
