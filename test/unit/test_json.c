@@ -818,9 +818,12 @@ payload_samples(void)
 	enc("iso that disagrees with us", "{\"message\":\"Begin\",\"final_lsn\":\"0/0\","
 		"\"commit_time\":{\"iso\":\"2000-01-01T00:00:00.000000Z\",\"us\":1},\"xid\":1}",
 		PGWIRE_ERR_JSON, "\"commit_time\": \"iso\" does not match \"us\" 1", 0);
-	enc("timestamp with an unknown key", "{\"message\":\"Begin\",\"final_lsn\":\"0/0\","
+	enc("timestamp with a NUL in a key", "{\"message\":\"Begin\",\"final_lsn\":\"0/0\","
 		"\"commit_time\":{\"us\":1,\"us\\u0000\":2},\"xid\":1}", PGWIRE_ERR_JSON,
-		"\"commit_time\": a key holds a NUL byte", 0);
+		"NUL byte in object key", 69);
+	enc("timestamp with an unknown key", "{\"message\":\"Begin\",\"final_lsn\":\"0/0\","
+		"\"commit_time\":{\"us\":1,\"ns\":2},\"xid\":1}", PGWIRE_ERR_JSON,
+		"\"commit_time\": unknown key \"ns\"", 0);
 	enc("bad LSN", "{\"message\":\"Begin\",\"final_lsn\":\"0-0\",\"commit_time\":{\"us\":0},"
 		"\"xid\":1}", PGWIRE_ERR_JSON, "\"final_lsn\": expected a string like", 0);
 	enc("tuple column kind without value", "{\"message\":\"Insert\",\"relation_oid\":1,"
@@ -962,7 +965,7 @@ encoder_inputs(void)
 		"[{\"code\":\"S\",\"value\":\"x\",\"extra\":0}]}", PGWIRE_ERR_JSON,
 		"message 0: \"fields\"[0]: unknown key \"extra\"", 0);
 	enc("a key with a NUL does not pass for a field", "{\"message\":\"Query\",\"query\":\"a\","
-		"\"query\\u0000x\":\"b\"}", PGWIRE_ERR_JSON, "message 0: a key holds a NUL byte", 0);
+		"\"query\\u0000x\":\"b\"}", PGWIRE_ERR_JSON, "NUL byte in object key", 45);
 	enc("unknown message", "{\"message\":\"Bogus\"}", PGWIRE_ERR_JSON,
 		"unknown message \"Bogus\"", 0);
 	enc("missing message", "{\"query\":\"x\"}", PGWIRE_ERR_JSON, "missing key \"message\"", 0);
