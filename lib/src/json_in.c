@@ -387,7 +387,10 @@ check_keys(json_in *j, json_t *obj, const pgwire_layout *lay, const char *const 
 	{
 		int			known = 0;
 
-		/* "query\u0000x" must not pass for "query" */
+		/*
+		 * "query\u0000x" must not pass for "query".  jansson 2.14 already
+		 * refuses such keys while parsing; this holds if that changes.
+		 */
 		if (strlen(key) != keylen)
 			return fail(j, PGWIRE_ERR_JSON, "a key holds a NUL byte");
 		for (unsigned i = 0; i < lay->nfields && !known; i++)
