@@ -1545,6 +1545,32 @@ check_bad_values(void)
 	ok(rc == PGWIRE_ERR_BAD_VALUE && err.offset == 9,
 	   "NegotiateProtocolVersion count -1: BAD_VALUE at 9");
 	pgwire_buf_free(&b);
+
+	/* pgoutput: the fixed 'N' of Insert, a column kind, negative lengths */
+	{
+		static const uint8_t ins_x[] = {'I', 0, 0, 0x40, 0, 'X', 0, 1, 'n'};
+		static const uint8_t ins_col[] = {'I', 0, 0, 0x40, 0, 'N', 0, 2, 'n', 'z'};
+		static const uint8_t trunc_neg[] = {'T', 0xff, 0xff, 0xff, 0xff, 0};
+		static const uint8_t msg_neg[] = {'M', 1, 0, 0, 0, 0, 0, 0, 0, 1, 'p', 0,
+		0xff, 0xff, 0xff, 0xfe};
+
+		rc = pgwire_decode_pgoutput(ins_x, sizeof(ins_x), 1, NULL, &m, &err);
+		ok(rc == PGWIRE_ERR_BAD_VALUE && err.offset == 5,
+		   "pgoutput Insert with tuple kind 'X' (fixed 'N'): BAD_VALUE at 5 (got %s at %zu)",
+		   pgwire_status_name(rc), err.offset);
+		rc = pgwire_decode_pgoutput(ins_col, sizeof(ins_col), 1, NULL, &m, &err);
+		ok(rc == PGWIRE_ERR_BAD_VALUE && err.offset == 9,
+		   "pgoutput column kind 'z': BAD_VALUE at 9 (got %s at %zu)",
+		   pgwire_status_name(rc), err.offset);
+		rc = pgwire_decode_pgoutput(trunc_neg, sizeof(trunc_neg), 1, NULL, &m, &err);
+		ok(rc == PGWIRE_ERR_BAD_VALUE && err.offset == 1,
+		   "pgoutput Truncate count -1: BAD_VALUE at 1 (got %s at %zu)",
+		   pgwire_status_name(rc), err.offset);
+		rc = pgwire_decode_pgoutput(msg_neg, sizeof(msg_neg), 1, NULL, &m, &err);
+		ok(rc == PGWIRE_ERR_BAD_VALUE && err.offset == 12,
+		   "pgoutput Message content length -2: BAD_VALUE at 12 (got %s at %zu)",
+		   pgwire_status_name(rc), err.offset);
+	}
 }
 
 /* Documented results of each entry point, for the garbage test. */
