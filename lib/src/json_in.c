@@ -122,7 +122,7 @@ hexval(char c)
 
 /*
  * Read bytes from a JSON string or {"hex":"..."} into *out (nothing is
- * written yet).  null_ok: what to say is expected, for the error text.
+ * written yet).  expected: what the error text says was expected.
  */
 static int
 get_bytes(json_in *j, json_t *v, const char *expected, json_bytes *out)
@@ -604,6 +604,14 @@ put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 	return rc;
 }
 
+/* v is a JSON string equal to s (a NUL inside v never matches). */
+static int
+str_eq(json_t *v, const char *s)
+{
+	return json_is_string(v) && json_string_length(v) == strlen(s) &&
+		strcmp(json_string_value(v), s) == 0;
+}
+
 /* "direction": absent (-1), or the direction it names. */
 static int
 get_direction(json_in *j, json_t *obj, int *dir)
@@ -616,9 +624,9 @@ get_direction(json_in *j, json_t *obj, int *dir)
 	if (v == NULL)
 		return PGWIRE_OK;
 	mark = path_push_key(j, "direction");
-	if (json_is_string(v) && strcmp(json_string_value(v), "frontend") == 0)
+	if (str_eq(v, "frontend"))
 		*dir = PGWIRE_FRONTEND;
-	else if (json_is_string(v) && strcmp(json_string_value(v), "backend") == 0)
+	else if (str_eq(v, "backend"))
 		*dir = PGWIRE_BACKEND;
 	else
 		rc = fail(j, PGWIRE_ERR_JSON, "expected \"frontend\" or \"backend\"");
@@ -662,7 +670,9 @@ encode_raw(json_in *j, json_t *obj)
 	memset(&w, 0, sizeof(w));
 	w.buf = j->out;
 	put_json_bytes(&w, &b);
-	return j->out->status;
+	if (j->out->status != PGWIRE_OK)
+		return fail(j, j->out->status, "%s", pgwire_strerror(j->out->status));
+	return PGWIRE_OK;
 }
 
 /*
@@ -711,7 +721,7 @@ get_msgdef(json_in *j, json_t *obj, const pgwire_msgdef **def)
 	if (!json_is_string(v))
 		return fail(j, PGWIRE_ERR_JSON, "\"message\": expected a message name");
 	*def = pgwire_msgdef_by_name(json_string_value(v));
-	if (*def == NULL)
+	if (*def == NULL || !str_eq(v, (*def)->name))
 		return fail(j, PGWIRE_ERR_JSON, "\"message\": unknown message \"%s\"",
 					json_string_value(v));
 	return PGWIRE_OK;
@@ -764,7 +774,7 @@ encode_typed_zero(json_in *j, json_t *obj, const pgwire_msgdef *def, pgwire_dire
 static int
 encode_message(json_in *j, json_t *obj)
 {
-	const pgwire_msgdef *def;
+	const pgwire_msgdef *def = NULL;
 	pgwire_writer w;
 	uint8_t		type;
 	int			typed_zero;

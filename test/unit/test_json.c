@@ -968,6 +968,10 @@ encoder_inputs(void)
 		"\"query\\u0000x\":\"b\"}", PGWIRE_ERR_JSON, "NUL byte in object key", 45);
 	enc("unknown message", "{\"message\":\"Bogus\"}", PGWIRE_ERR_JSON,
 		"unknown message \"Bogus\"", 0);
+	enc("message name with a NUL", "{\"message\":\"Sync\\u0000x\"}", PGWIRE_ERR_JSON,
+		"unknown message \"Sync\"", 0);
+	enc("direction with a NUL", "{\"message\":\"Sync\",\"direction\":\"frontend\\u0000\"}",
+		PGWIRE_ERR_JSON, "expected \"frontend\" or \"backend\"", 0);
 	enc("missing message", "{\"query\":\"x\"}", PGWIRE_ERR_JSON, "missing key \"message\"", 0);
 	enc("missing field", "{\"message\":\"Query\"}", PGWIRE_ERR_JSON,
 		"message 0: missing key \"query\"", 0);
