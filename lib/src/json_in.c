@@ -120,6 +120,14 @@ hexval(char c)
 	return -1;
 }
 
+/* v is a JSON string equal to s (a NUL inside v never matches). */
+static int
+str_eq(json_t *v, const char *s)
+{
+	return json_is_string(v) && json_string_length(v) == strlen(s) &&
+		strcmp(json_string_value(v), s) == 0;
+}
+
 /*
  * Read bytes from a JSON string or {"hex":"..."} into *out (nothing is
  * written yet).  expected: what the error text says was expected.
@@ -292,8 +300,7 @@ get_timestamp(json_in *j, json_t *v, int64_t *out)
 	*out = json_integer_value(us);
 	iso = json_object_get(v, "iso");
 	if (iso != NULL &&
-		(!json_is_string(iso) || !iso_timestamp(*out, want, sizeof(want)) ||
-		 strcmp(json_string_value(iso), want) != 0))
+		(!iso_timestamp(*out, want, sizeof(want)) || !str_eq(iso, want)))
 		return fail(j, PGWIRE_ERR_JSON, "\"iso\" does not match \"us\" %lld", (long long) *out);
 	return PGWIRE_OK;
 }
@@ -602,14 +609,6 @@ put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 			break;
 	}
 	return rc;
-}
-
-/* v is a JSON string equal to s (a NUL inside v never matches). */
-static int
-str_eq(json_t *v, const char *s)
-{
-	return json_is_string(v) && json_string_length(v) == strlen(s) &&
-		strcmp(json_string_value(v), s) == 0;
 }
 
 /* "direction": absent (-1), or the direction it names. */
