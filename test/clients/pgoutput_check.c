@@ -11,17 +11,19 @@
  * pg_logical_slot_peek_binary_changes rows).  Every message must decode,
  * re-encode byte for byte (pgwire_encode_payload), walk to its end and
  * render as JSON; any failure is reported on stderr and the exit status
- * is 1.  stdout gets one line per message kind seen ("kind NAME") and the
+ * is 1.  stdout gets one line per message ("kind NAME", with
+ * " (streamed)" when it carries a streamed-block xid and
+ * " (subtransaction)" for the Stream Abort of a subtransaction) and the
  * normal form:
  *   BEGIN xid | COMMIT | BEGIN PREPARE xid | PREPARE 'gid' |
  *   COMMIT PREPARED 'gid' | ROLLBACK PREPARED 'gid' |
  *   MESSAGE transactional prefix content |
  *   table ns.rel: INSERT|UPDATE|DELETE: [old: col:val ...] [new: col:val ...] |
  *   TRUNCATE ns.a,ns.b flags
- * Streamed changes are held per transaction and printed, inside BEGIN
- * xid / COMMIT, at Stream Commit (or dropped at Stream Abort of the
- * top-level transaction), which is where test_decoding, not streaming,
- * reports them.  Old tuples omit NULL columns (test_decoding skips them);
+ * Streamed changes are held and printed, inside BEGIN xid / COMMIT, at
+ * Stream Commit (or dropped at the Stream Abort of their transaction or
+ * subtransaction), which is where test_decoding, not streaming, reports
+ * them.  Old tuples omit NULL columns (test_decoding skips them);
  * 'u' prints as unchanged-toast-datum; binary int2/int4/int8 values are
  * converted to decimal and text/varchar/name passed through.
  */
@@ -35,7 +37,6 @@
 
 static int	failures;
 static pgwire_buf held;			/* streamed changes of the open transaction */
-static uint32_t held_xid;
 
 static void
 fail(int line, const char *what, const pgwire_error *err)
@@ -200,7 +201,37 @@ normal_form(pgwire_buf *out, const pgwire_msg *m, const pgwire_relcache *rc)
 	}
 }
 
-/* Streaming: hold changes until Stream Commit, drop them at Stream Abort. */
+/*
+ * Streaming: hold changes until Stream Commit, drop them at Stream Abort.
+ * Inside a streamed block each change carries the xid of the
+ * (sub)transaction that made it, so held lines are kept as "xid<TAB>line"
+ * and the Stream Abort of a subtransaction drops only that subxid's lines.
+ */
+static void
+held_flush(pgwire_buf *out, uint32_t drop_xid, int emit)
+{
+	pgwire_buf	keep;
+	size_t		i = 0;
+
+	pgwire_buf_init(&keep, NULL);
+	while (i < held.len)
+	{
+		const uint8_t *nl = memchr(held.data + i, '\n', held.len - i);
+		size_t		end = (size_t) (nl - held.data) + 1;
+		char	   *tab;
+		unsigned long xid = strtoul((const char *) held.data + i, &tab, 10);
+
+		if (emit)
+			pgwire_buf_append(out, tab + 1, end - (size_t) ((uint8_t *) tab + 1 - held.data));
+		else if (xid != drop_xid)
+			pgwire_buf_append(&keep, held.data + i, end - i);
+		i = end;
+	}
+	pgwire_buf_reset(&held);
+	pgwire_buf_append(&held, keep.data, keep.len);
+	pgwire_buf_free(&keep);
+}
+
 static void
 stream_step(const pgwire_msg *m, const pgwire_relcache *rc, pgwire_buf *out,
 			const pgwire_pgoutput_state *st)
@@ -208,35 +239,40 @@ stream_step(const pgwire_msg *m, const pgwire_relcache *rc, pgwire_buf *out,
 	switch (m->kind)
 	{
 		case PGWIRE_MSG_LR_STREAM_START:
-			if (held_xid != m->u.lr_stream_start.xid)
-			{
-				pgwire_buf_reset(&held);
-				held_xid = m->u.lr_stream_start.xid;
-			}
 			break;
 		case PGWIRE_MSG_LR_STREAM_COMMIT:
 			pgwire_buf_printf(out, "BEGIN %u\n", m->u.lr_stream_commit.xid);
-			pgwire_buf_append(out, held.data, held.len);
+			held_flush(out, 0, 1);
 			pgwire_buf_puts(out, "COMMIT\n");
-			pgwire_buf_reset(&held);
-			held_xid = 0;
 			break;
 		case PGWIRE_MSG_LR_STREAM_ABORT:
 			if (m->u.lr_stream_abort.xid == m->u.lr_stream_abort.subxid)
-			{
 				pgwire_buf_reset(&held);
-				held_xid = 0;
-			}
+			else
+				held_flush(out, m->u.lr_stream_abort.subxid, 0);
 			break;
 		case PGWIRE_MSG_LR_STREAM_PREPARE:
 			pgwire_buf_printf(out, "BEGIN %u\n", m->u.lr_prepare.xid);
-			pgwire_buf_append(out, held.data, held.len);
+			held_flush(out, 0, 1);
 			normal_form(out, m, rc);
-			pgwire_buf_reset(&held);
-			held_xid = 0;
 			break;
 		default:
-			normal_form(st->in_stream ? &held : out, m, rc);
+			if (st->in_stream)
+			{
+				pgwire_buf	line;
+
+				/* the [xid] is the first member of each of these structs */
+				pgwire_buf_init(&line, NULL);
+				normal_form(&line, m, rc);
+				if (line.len > 0)
+				{
+					pgwire_buf_printf(&held, "%u\t", m->u.lr_change.xid);
+					pgwire_buf_append(&held, line.data, line.len);
+				}
+				pgwire_buf_free(&line);
+			}
+			else
+				normal_form(out, m, rc);
 			break;
 	}
 }
@@ -268,7 +304,12 @@ check_one(int line, const uint8_t *b, size_t n, int proto, pgwire_pgoutput_state
 	pgwire_buf_free(&tmp);
 	if (m.kind == PGWIRE_MSG_LR_RELATION && pgwire_relcache_add(rc, &m) != PGWIRE_OK)
 		fail(line, "relcache", NULL);
-	pgwire_buf_printf(out, "kind %s\n", pgwire_msg_name(m.kind));
+	/* bit 0 is the streamed-block xid of the kinds that have one */
+	pgwire_buf_printf(out, "kind %s%s\n", pgwire_msg_name(m.kind),
+					  m.kind == PGWIRE_MSG_LR_STREAM_ABORT
+					  ? (m.u.lr_stream_abort.xid != m.u.lr_stream_abort.subxid
+						 ? " (subtransaction)" : "")
+					  : (m.present & 1) ? " (streamed)" : "");
 	stream_step(&m, rc, out, st);
 	pgwire_pgoutput_track(st, &m);
 }
