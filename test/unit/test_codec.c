@@ -523,10 +523,8 @@ backend_samples(void)
 	samples[nsamples - 1].ctx.flags = PGWIRE_DECODE_UNKNOWN;
 	answer(PGWIRE_MSG_SSL_RESPONSE, "SSLResponse", "'S'", 'S', PGWIRE_PHASE_SSL_ANSWER);
 	answer(PGWIRE_MSG_SSL_RESPONSE, "SSLResponse", "'N'", 'N', PGWIRE_PHASE_SSL_ANSWER);
-	answer(PGWIRE_MSG_SSL_RESPONSE, "SSLResponse", "'N' inferred", 'N', PGWIRE_PHASE_AUTO);
 	answer(PGWIRE_MSG_GSSENC_RESPONSE, "GSSENCResponse", "'G'", 'G', PGWIRE_PHASE_GSS_ANSWER);
 	answer(PGWIRE_MSG_GSSENC_RESPONSE, "GSSENCResponse", "'N'", 'N', PGWIRE_PHASE_GSS_ANSWER);
-	answer(PGWIRE_MSG_GSSENC_RESPONSE, "GSSENCResponse", "'G' inferred", 'G', PGWIRE_PHASE_AUTO);
 }
 
 /* Replication CopyData payloads and pgoutput messages (docs layouts). */
@@ -796,19 +794,23 @@ header_len(const sample *s)
 }
 
 /*
- * pgwire_decode_bytes frames with PGWIRE_PHASE_AUTO; a backend stream that
- * starts with 'S', 'N' or 'G' is read as an SSL/GSS answer there, so only
- * other samples can go through it.
+ * pgwire_decode_bytes takes the buffer as the whole message: one backend
+ * 'S'/'N'/'G' byte is an SSL/GSS answer (marked inferred), longer buffers
+ * follow PGWIRE_PHASE_AUTO (check_backend_auto()).  Payloads have no
+ * framing.
  */
 static int
 decode_bytes_applies(const sample *s)
 {
-	if (s->payload)
-		return 0;
-	if (s->len == 1)
-		return s->phase == PGWIRE_PHASE_AUTO;
-	return !(s->dir == PGWIRE_BACKEND &&
-			 (s->bytes[0] == 'S' || s->bytes[0] == 'N' || s->bytes[0] == 'G'));
+	return !s->payload;
+}
+
+/* A one-byte prefix that pgwire_decode_bytes rightly takes for an answer. */
+static int
+lone_answer_prefix(const sample *s, size_t n)
+{
+	return n == 1 && s->dir == PGWIRE_BACKEND &&
+		(s->bytes[0] == 'S' || s->bytes[0] == 'N' || s->bytes[0] == 'G');
 }
 
 /* ---- per-sample checks -------------------------------------------------- */
@@ -838,8 +840,13 @@ check_roundtrip(const sample *s)
 
 	if (decode_bytes_applies(s) && s->ctx.flags == 0)
 	{
+		/* a lone 'N' refuses either request; which one is not known */
+		pgwire_msg_kind want = s->len == 1 && s->bytes[0] == 'N' ? PGWIRE_MSG_SSL_RESPONSE
+			: s->kind;
+
 		rc = pgwire_decode_bytes(s->bytes, s->len, s->dir, &s->ctx, &m, &err);
-		ok(rc == PGWIRE_OK && m.kind == s->kind, "%s: pgwire_decode_bytes", desc(s));
+		ok(rc == PGWIRE_OK && m.kind == want && (s->len > 1 || m.inferred),
+		   "%s: pgwire_decode_bytes", desc(s));
 	}
 	/* 'p' forms that the bytes identify are inferred the same without context */
 	if (s->ctx.auth_response != PGWIRE_MSG_INVALID &&
@@ -865,7 +872,7 @@ check_prefixes(const sample *s)
 		if (pgwire_frame_parse(s->bytes, n, s->dir, s->phase, NULL, 0, &f, &err)
 			!= PGWIRE_INCOMPLETE)
 			bad_frame++;
-		if (decode_bytes_applies(s) &&
+		if (decode_bytes_applies(s) && !lone_answer_prefix(s, n) &&
 			pgwire_decode_bytes(s->bytes, n, s->dir, &s->ctx, &m, &err) != PGWIRE_INCOMPLETE)
 			bad_bytes++;
 	}
@@ -1913,28 +1920,51 @@ check_encoder_refusals(void)
 }
 
 /*
- * Finding: pgwire_decode_bytes() frames with PGWIRE_PHASE_AUTO, which at
- * stream offset 0 takes a backend 'S', 'N' or 'G' as a one-byte SSL/GSS
- * answer even when the caller passed a whole typed message, so a complete
- * ParameterStatus, NoticeResponse or CopyInResponse cannot be decoded
- * with it.  A buffer longer than one byte cannot be a lone answer.
+ * PGWIRE_PHASE_AUTO at the start of a backend stream: 'S', 'N' or 'G' is a
+ * one-byte SSL/GSS answer when the next four bytes cannot be a length word
+ * (below 4, above 16 MiB, or a TLS record 0x16 follows), else a typed
+ * message (frame.h).  A real stream begins with 'R', 'E' or 'v' (or the
+ * answer), whose byte as a length's high byte is far above 16 MiB.
  */
 static void
-check_decode_bytes_backend_snG(void)
+check_backend_auto(void)
 {
-	for (int i = 0; i < nsamples; i++)
-	{
-		const sample *s = &samples[i];
-		pgwire_msg	m;
-		pgwire_error err;
-		int			rc;
+	static const uint8_t n_then_r[] = {'N', 'R', 0, 0, 0, 8, 0, 0, 0, 0};
+	static const uint8_t s_then_tls[] = {'S', 0x16, 0x03, 0x01, 0x02, 0x00};
+	static const uint8_t g_then_r[] = {'G', 'R', 0, 0, 0, 8, 0, 0, 0, 0};
+	static const uint8_t param_status[] = {'S', 0, 0, 0, 8, 'a', 0, 'b', 0};
+	pgwire_frame f;
+	pgwire_msg	m;
+	pgwire_error err;
+	int			rc;
 
-		if (decode_bytes_applies(s) || s->len == 1 || s->payload)
-			continue;
-		rc = pgwire_decode_bytes(s->bytes, s->len, s->dir, &s->ctx, &m, &err);
-		ok(rc == PGWIRE_OK && m.kind == s->kind, "%s: pgwire_decode_bytes (got %s)", desc(s),
-		   pgwire_status_name(rc));
-	}
+	for (size_t n = 0; n < 5; n++)
+		ok_int(pgwire_frame_parse(n_then_r, n, PGWIRE_BACKEND, PGWIRE_PHASE_AUTO, NULL, 0, &f,
+								  &err), PGWIRE_INCOMPLETE, "AUTO backend 'N'... with %zu bytes: incomplete", n);
+	rc = pgwire_frame_parse(n_then_r, sizeof(n_then_r), PGWIRE_BACKEND, PGWIRE_PHASE_AUTO, NULL,
+							0, &f, &err);
+	ok(rc == PGWIRE_OK && f.kind == PGWIRE_FRAME_BYTE && f.raw_len == 1 && f.inferred &&
+	   f.request == 0, "'N' then 'R': a one-byte answer, inferred, request unknown");
+	ok(pgwire_decode(&f, NULL, &m, &err) == PGWIRE_OK && m.kind == PGWIRE_MSG_SSL_RESPONSE &&
+	   m.inferred, "decodes as SSLResponse, inferred");
+	rc = pgwire_frame_parse(s_then_tls, sizeof(s_then_tls), PGWIRE_BACKEND, PGWIRE_PHASE_AUTO,
+							NULL, 0, &f, &err);
+	ok(rc == PGWIRE_OK && f.kind == PGWIRE_FRAME_BYTE && f.request == 'S',
+	   "'S' then a TLS record: SSL answer 'S'");
+	rc = pgwire_frame_parse(g_then_r, sizeof(g_then_r), PGWIRE_BACKEND, PGWIRE_PHASE_AUTO, NULL,
+							0, &f, &err);
+	ok(rc == PGWIRE_OK && f.kind == PGWIRE_FRAME_BYTE && pgwire_decode(&f, NULL, &m, &err) == 0 &&
+	   m.kind == PGWIRE_MSG_GSSENC_RESPONSE, "'G' then 'R': GSSENCResponse");
+	rc = pgwire_decode_bytes(n_then_r, 1, PGWIRE_BACKEND, NULL, &m, &err);
+	ok(rc == PGWIRE_OK && m.kind == PGWIRE_MSG_SSL_RESPONSE && m.inferred,
+	   "pgwire_decode_bytes of the one byte 'N': SSLResponse, inferred");
+	rc = pgwire_decode_bytes(param_status, sizeof(param_status), PGWIRE_BACKEND, NULL, &m, &err);
+	ok(rc == PGWIRE_OK && m.kind == PGWIRE_MSG_PARAMETER_STATUS,
+	   "'S' with a plausible length word: ParameterStatus");
+	rc = pgwire_frame_parse(n_then_r, sizeof(n_then_r), PGWIRE_BACKEND, PGWIRE_PHASE_AUTO, NULL,
+							7, &f, &err);
+	ok(rc == PGWIRE_ERR_LENGTH && err.offset == 8,
+	   "'N' not at stream offset 0 is always typed (here LENGTH at 8)");
 }
 
 /*
@@ -2030,7 +2060,7 @@ main(void)
 	check_encoder_refusals();
 	check_garbage();
 	check_pgoutput_versions();
-	check_decode_bytes_backend_snG();
+	check_backend_auto();
 	check_unknown_type_zero();
 	for (int i = 0; i < nsamples; i++)
 		free(samples[i].bytes);
