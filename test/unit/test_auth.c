@@ -360,6 +360,26 @@ test_conn(void)
 	check(pgwire_conn_next(c, &ev, &err) == PGWIRE_ERR_PROTOCOL, "conn: DataRow outside a query refused");
 	pgwire_conn_free(c);
 
+	/* CancelRequest carries BackendKeyData's process ID and key. */
+	{
+		static const uint8_t bkd[] = {'K', 0, 0, 0, 12, 0, 0, 0x30, 0x39, 0xde, 0xad, 0xbe, 0xef};
+		static const uint8_t cancel[] = {0, 0, 0, 16, 0x04, 0xd2, 0x16, 0x2e,
+		0, 0, 0x30, 0x39, 0xde, 0xad, 0xbe, 0xef};
+		pgwire_buf	cb;
+
+		pgwire_buf_init(&cb, NULL);
+		c = pgwire_conn_create(&o, NULL);
+		check(pgwire_conn_cancel_request(c, &cb) == PGWIRE_ERR_STATE, "conn: no CancelRequest before BackendKeyData");
+		pgwire_conn_feed(c, auth_ok, sizeof(auth_ok));
+		pgwire_conn_feed(c, bkd, sizeof(bkd));
+		drain(c, &ev, &err);
+		check(pgwire_conn_backend_pid(c) == 12345 && pgwire_conn_cancel_request(c, &cb) == 0 &&
+			  cb.len == sizeof(cancel) && memcmp(cb.data, cancel, sizeof(cancel)) == 0,
+			  "conn: CancelRequest bytes (80877102, pid, key)");
+		pgwire_buf_free(&cb);
+		pgwire_conn_free(c);
+	}
+
 	/* The extended-query sequence, in order. */
 	c = pgwire_conn_create(&o, NULL);
 	pgwire_conn_feed(c, auth_ok, sizeof(auth_ok));
