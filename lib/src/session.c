@@ -306,6 +306,12 @@ pgwire_session_take_pending(pgwire_session *s, pgwire_direction dir, pgwire_msg 
 	uint64_t	offset;
 	size_t		n;
 
+	/* a reader never fed has no buffer: no view to make of it */
+	if (pgwire_reader_pending(s->reader[dir]) == 0)
+	{
+		raw_chunk(msg, dir, NULL, 0, pgwire_reader_offset(s->reader[dir]));
+		return 0;
+	}
 	n = pgwire_reader_take_raw(s->reader[dir], &data, &offset);
 	raw_chunk(msg, dir, data, n, offset);
 	return n;
