@@ -83,7 +83,7 @@ PGWIRE_EXPORT int pgwire_session_feed(pgwire_session *s, pgwire_direction dir,
  * byte 0x16 (PostgreSQL 17's direct SSL, or TLS after an 'S' not yet
  * read), is encrypted from there: state.encrypted becomes 'S', and so
  * does the backend unless it still owes the answer to an SSLRequest.
- * The state changes only on messages that decode.
+ * Apart from that, the state changes only on messages that decode.
  */
 PGWIRE_EXPORT int pgwire_session_next(pgwire_session *s, pgwire_direction dir,
 									  pgwire_msg *msg, pgwire_error *err);
