@@ -15,7 +15,10 @@
  * psql --csv; errors print severity, SQLSTATE, message, detail and hint.
  * Exit status: 0 success, 1 a query failed, 2 connection or usage error.
  */
+#define _XOPEN_SOURCE 700			/* wcwidth() */
+
 #include <errno.h>
+#include <locale.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -603,16 +607,108 @@ result_add_row(result *r, const pgwire_msg *m)
 	r->nrows++;
 }
 
-/* Display width in characters (UTF-8 code points) of s[0..len). */
+/* One UTF-8 character at s (n bytes left): its code point and length. */
+static int
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	int			len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 :
+		(s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+
+	if (len == 0 || (size_t) len > n)
+	{
+		*cp = s[0];
+		return -1;
+	}
+	*cp = len == 1 ? s[0] : (uint32_t) (s[0] & (0x7F >> len));
+	for (int i = 1; i < len; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+		{
+			*cp = s[0];
+			return -1;
+		}
+		*cp = (*cp << 6) | (s[i] & 0x3F);
+	}
+	return len;
+}
+
+/* Display width of s[0..len) (no control characters: see display_form). */
 static size_t
 disp_width(const char *s, size_t len)
 {
 	size_t		w = 0;
 
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char) s[i] & 0xC0) != 0x80)
-			w++;
+	for (size_t i = 0; i < len;)
+	{
+		uint32_t	cp;
+		int			n = utf8_char((const unsigned char *) s + i, len - i, &cp);
+		int			cw = n > 0 ? wcwidth((wchar_t) cp) : 1;
+
+		w += cw > 0 ? (size_t) cw : 0;
+		i += n > 0 ? (size_t) n : 1;
+	}
 	return w;
+}
+
+/*
+ * A value as psql's aligned format shows it (print.c pg_wcsformat): tabs
+ * expanded to the next multiple of 8 columns, CR as \r, other control
+ * characters as \xNN (or \uNNNN beyond ASCII); newlines stay and split
+ * the value into lines.  Returns a malloc'd string.
+ */
+static char *
+display_form(const char *v)
+{
+	size_t		len = strlen(v);
+	char	   *o = malloc(len * 8 + 1);
+	size_t		j = 0,
+				col = 0;
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < len;)
+	{
+		uint32_t	cp;
+		int			n = utf8_char((const unsigned char *) v + i, len - i, &cp);
+
+		if (n == 1 && cp == '\n')
+		{
+			o[j++] = '\n';
+			col = 0;
+		}
+		else if (n == 1 && cp == '\t')
+			do
+			{
+				o[j++] = ' ';
+			} while (++col % 8 != 0);
+		else if (n == 1 && cp == '\r')
+		{
+			memcpy(o + j, "\\r", 2);
+			j += 2;
+			col += 2;
+		}
+		else if (n == 1 && (cp < 0x20 || cp == 0x7F))
+		{
+			j += (size_t) sprintf(o + j, "\\x%02X", (unsigned) cp);
+			col += 4;
+		}
+		else if (n > 1 && wcwidth((wchar_t) cp) < 0 && cp >= 0x80 && cp < 0xA0)
+		{
+			j += (size_t) sprintf(o + j, "\\u%04X", (unsigned) cp);
+			col += 6;
+		}
+		else
+		{
+			size_t		k = n > 0 ? (size_t) n : 1;
+
+			memcpy(o + j, v + i, k);
+			j += k;
+			col += disp_width(v + i, k);
+		}
+		i += n > 0 ? (size_t) n : 1;
+	}
+	o[j] = '\0';
+	return o;
 }
 
 /*
@@ -677,9 +773,20 @@ cell(const result *r, size_t row, int col)
  * newlines split over lines with a '+' wrap marker, then "(N rows)".
  */
 static void
-print_aligned(const result *r)
+print_aligned(const result *raw)
 {
-	size_t	   *w = calloc((size_t) r->ncols + 1, sizeof(size_t));
+	result		shown = *raw;
+	const result *r = &shown;
+	size_t		ncells = raw->nrows * (size_t) raw->ncols;
+	size_t	   *w = calloc((size_t) raw->ncols + 1, sizeof(size_t));
+
+	/* Work on the display forms; NULL stays NULL (shown empty). */
+	shown.names = calloc((size_t) raw->ncols + 1, sizeof(char *));
+	shown.cells = calloc(ncells + 1, sizeof(char *));
+	for (int c = 0; c < raw->ncols; c++)
+		shown.names[c] = display_form(raw->names[c]);
+	for (size_t i = 0; i < ncells; i++)
+		shown.cells[i] = raw->cells[i] ? display_form(raw->cells[i]) : NULL;
 
 	for (int c = 0; c < r->ncols; c++)
 	{
@@ -754,6 +861,12 @@ print_aligned(const result *r)
 	}
 	printf("(%zu row%s)\n\n", r->nrows, r->nrows == 1 ? "" : "s");
 	free(w);
+	for (int c = 0; c < raw->ncols; c++)
+		free(shown.names[c]);
+	for (size_t i = 0; i < ncells; i++)
+		free(shown.cells[i]);
+	free(shown.names);
+	free(shown.cells);
 }
 
 static void
@@ -1068,6 +1181,9 @@ cmd_connect(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.t.fd = -1;
+	/* Column widths follow the characters, as psql's do in UTF-8. */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "");
 	for (int i = 1; i < argc; i++)
 	{
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
