@@ -39,8 +39,10 @@ def pump(src, dst, path):
 
     On EOF the write side of dst is shut down so that a half-close (the
     client sending Terminate and closing) reaches the other peer as it
-    would without the relay.
+    would without the relay.  If dst goes away first, what src still
+    sends is saved anyway: the file holds everything src put on the wire.
     """
+    dst_open = True
     with open(path, "wb") as out:
         while True:
             try:
@@ -51,10 +53,11 @@ def pump(src, dst, path):
                 break
             out.write(data)
             out.flush()
-            try:
-                dst.sendall(data)
-            except OSError:
-                break
+            if dst_open:
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    dst_open = False
     try:
         dst.shutdown(socket.SHUT_WR)
     except OSError:
