@@ -209,6 +209,31 @@ pgwire_decode_pgoutput(const uint8_t *data, size_t len, int proto_version,
 	return rc;
 }
 
+int
+pgwire_decode_xlog_pgoutput(const pgwire_msg *xlog_data, int proto_version,
+							pgwire_pgoutput_state *st, pgwire_msg *out, pgwire_error *err)
+{
+	const pgwire_slice *d;
+	uint64_t	base;
+	int			rc;
+
+	if (xlog_data == NULL || st == NULL || xlog_data->kind != PGWIRE_MSG_XLOG_DATA)
+		return pgwire_error_set(err, PGWIRE_ERR_ARGUMENT, 0, "not a decoded XLogData");
+	d = &xlog_data->u.xlog_data.data;
+	/* the data follows the type byte and three Int64 fields */
+	base = xlog_data->frame.offset + 25;
+	rc = pgwire_decode_pgoutput(d->ptr, d->len, proto_version, st, out, err);
+	if (rc != PGWIRE_OK)
+	{
+		if (err != NULL)
+			err->offset += base;
+		return rc;
+	}
+	out->frame.offset = base;
+	pgwire_pgoutput_track(st, out);
+	return PGWIRE_OK;
+}
+
 void
 pgwire_pgoutput_track(pgwire_pgoutput_state *st, const pgwire_msg *m)
 {

@@ -66,13 +66,13 @@ check_pgoutput(const pgwire_msg *x)
 	pgwire_msg	m;
 	pgwire_error err;
 
-	if (pgwire_decode_pgoutput(x->u.xlog_data.data.ptr, x->u.xlog_data.data.len, proto, &pst,
-							   &m, &err) != PGWIRE_OK)
+	if (pgwire_decode_xlog_pgoutput(x, proto, &pst, &m, &err) != PGWIRE_OK)
 	{
-		fail("pgoutput decode", x->frame.offset + 25, &err);
+		fail("pgoutput decode", err.offset, &err);
 		return;
 	}
-	m.frame.offset = x->frame.offset + 25;
+	if (m.frame.offset != x->frame.offset + 25)
+		fail("pgoutput offset", m.frame.offset, NULL);
 	if (!same_bytes(&m))
 		fail("pgoutput re-encode", m.frame.offset, NULL);
 	printf("kind %s\n", pgwire_msg_name(m.kind));
@@ -89,7 +89,6 @@ check_pgoutput(const pgwire_msg *x)
 			   rel ? rel->relation_name : "?", (int) b.len, (const char *) b.data);
 		pgwire_buf_free(&b);
 	}
-	pgwire_pgoutput_track(&pst, &m);
 }
 
 static void

@@ -133,9 +133,20 @@ test_replication_payloads(void)
 	{
 		pgwire_msg	in;
 
+		pgwire_pgoutput_state st = {0, 0};
+
 		ok(pgwire_decode_pgoutput(m.u.xlog_data.data.ptr, m.u.xlog_data.data.len, 1, NULL,
 								  &in, &err) == PGWIRE_OK && in.kind == PGWIRE_MSG_LR_BEGIN &&
 		   in.u.lr_begin.xid == 726, "the XLogData's data decodes as Begin xid 726");
+		ok(pgwire_decode_xlog_pgoutput(&m, 1, &st, &in, &err) == PGWIRE_OK &&
+		   in.kind == PGWIRE_MSG_LR_BEGIN && in.frame.offset == 125,
+		   "decode_xlog_pgoutput: Begin at stream offset 100 + 25");
+		buf[30] = 0xff;			/* inside Begin's final_lsn: still decodes */
+		n -= 1;					/* but now the xid is cut short */
+		m.u.xlog_data.data.len -= 1;
+		ok(pgwire_decode_xlog_pgoutput(&m, 1, &st, &in, &err) == PGWIRE_ERR_TRUNCATED &&
+		   err.offset == 100 + 25 + 17, "a cut Begin is TRUNCATED at its xid, stream offset %zu",
+		   err.offset);
 	}
 }
 

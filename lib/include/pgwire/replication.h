@@ -122,6 +122,18 @@ PGWIRE_EXPORT int pgwire_decode_pgoutput(const uint8_t *data, size_t len, int pr
 										 pgwire_error *err);
 
 /*
+ * Decode the data of a decoded XLogData (from a logical walsender) as one
+ * pgoutput message, with stream offsets continuing those of the XLogData
+ * (so byte maps and errors point into the connection's byte stream), and
+ * on success update *st with pgwire_pgoutput_track().  st must not be
+ * NULL.  Errors: PGWIRE_ERR_ARGUMENT if xlog_data is no XLogData, else as
+ * pgwire_decode_pgoutput() with err->offset a stream offset.
+ */
+PGWIRE_EXPORT int pgwire_decode_xlog_pgoutput(const pgwire_msg *xlog_data, int proto_version,
+											  pgwire_pgoutput_state *st, pgwire_msg *out,
+											  pgwire_error *err);
+
+/*
  * Update *st after decoding m: Stream Start opens a streamed block,
  * Stream Stop closes it.  Other messages leave it unchanged.
  */
@@ -139,7 +151,8 @@ PGWIRE_EXPORT int pgwire_is_payload_kind(pgwire_msg_kind kind);
  * Errors: PGWIRE_ERR_ARGUMENT (not such a message kind), and those of
  * pgwire_encode(): PGWIRE_ERR_EMBEDDED_NUL, PGWIRE_ERR_RANGE,
  * PGWIRE_ERR_BAD_VALUE (bad tuple column kind), PGWIRE_ERR_LENGTH,
- * PGWIRE_ERR_NOMEM.  On error out is left as it was.
+ * PGWIRE_ERR_NOMEM.  On error no partial message stays in out (a failed
+ * append leaves out's sticky status set, as pgwire_encode() does).
  */
 PGWIRE_EXPORT int pgwire_encode_payload(const pgwire_msg *m, pgwire_buf *out,
 										pgwire_error *err);
