@@ -47,7 +47,8 @@ typedef struct pgwire_conn_options
 	const char *database;		/* NULL: server uses the user name */
 	const char *password;		/* NULL: PGWIRE_CONN_EV_PASSWORD_NEEDED if asked */
 	const char *application_name;	/* NULL: not sent */
-	const char *const *extra;	/* more name,value pairs, NULL-terminated */
+	const char *const *extra;	/* more name,value pairs, NULL-terminated;
+								 * at most 32 pairs are sent */
 	int			ssl_request;	/* send SSLRequest first */
 	pgwire_cbind_mode channel_binding;
 } pgwire_conn_options;
