@@ -234,24 +234,16 @@ put_char(pgwire_buf *b, uint8_t c)
 static void
 put_timestamp(pgwire_buf *b, int64_t us)
 {
-	int64_t		sec = us / 1000000;
-	int64_t		frac = us % 1000000;
-	time_t		t;
 	struct tm	tm;
-	char		s[64];
+	int			micros;
 
-	if (frac < 0)
-	{
-		frac += 1000000;
-		sec--;
-	}
-	t = (time_t) (sec + INT64_C(946684800));
-	if (gmtime_r(&t, &tm) == NULL || strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+	if (!pgwire_timestamp_tm(us, &tm, &micros))
 	{
 		pgwire_buf_printf(b, "%" PRId64 " us", us);
 		return;
 	}
-	pgwire_buf_printf(b, "%s.%06d+00", s, (int) frac);
+	pgwire_buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year + 1900,
+					  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
 
 static void

@@ -7,6 +7,15 @@
 
 #include "pgwire/message.h"
 
+#include <time.h>
+
+/*
+ * timestamp.c: a PostgreSQL timestamp (microseconds since 2000-01-01 UTC)
+ * as UTC calendar fields and microseconds; 0 when it has no four-digit
+ * year (PostgreSQL's infinity values, garbage).
+ */
+int			pgwire_timestamp_tm(int64_t us, struct tm *tm, int *micros);
+
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
 pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);

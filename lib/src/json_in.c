@@ -23,8 +23,8 @@
 #include "pgwire/render.h"
 #include "pgwire/replication.h"
 #include "wire.h"
+#include "internal.h"
 
-#define PG_EPOCH_UNIX_SECONDS INT64_C(946684800)
 
 /* State of one pgwire_json_encode() call. */
 typedef struct json_in
@@ -263,24 +263,13 @@ get_pair(json_in *j, json_t *v, char sep, int base, int maxdigits, int64_t maxpa
 static int
 iso_timestamp(int64_t us, char *buf, size_t size)
 {
-	int64_t		secs = us / 1000000;
-	int64_t		frac = us % 1000000;
 	struct tm	tm;
-	time_t		t;
+	int			micros;
 
-	if (frac < 0)
-	{
-		frac += 1000000;
-		secs--;
-	}
-	if (secs > INT64_MAX - PG_EPOCH_UNIX_SECONDS)
-		return 0;
-	t = (time_t) (secs + PG_EPOCH_UNIX_SECONDS);
-	if (t != secs + PG_EPOCH_UNIX_SECONDS || gmtime_r(&t, &tm) == NULL ||
-		tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900)
+	if (!pgwire_timestamp_tm(us, &tm, &micros))
 		return 0;
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 	return 1;
 }
 
@@ -290,7 +279,7 @@ get_timestamp(json_in *j, json_t *v, int64_t *out)
 {
 	json_t	   *us;
 	json_t	   *iso;
-	char		want[40];
+	char		want[64];
 	int			rc;
 
 	if (!json_is_object(v) || !json_is_integer(us = json_object_get(v, "us")))

@@ -20,12 +20,12 @@
 
 #include "pgwire/render.h"
 #include "pgwire/replication.h"
+#include "internal.h"
 
 /* Deepest nesting of groups inside group elements that we render. */
 #define JSON_MAX_DEPTH 8
 
 /* Microseconds between 1970-01-01 and 2000-01-01 (PostgreSQL's epoch). */
-#define PG_EPOCH_UNIX_SECONDS INT64_C(946684800)
 
 typedef struct json_out
 {
@@ -294,26 +294,17 @@ put_byte1(pgwire_buf *b, uint8_t c)
 static void
 put_timestamp(pgwire_buf *b, int64_t us)
 {
-	int64_t		secs = us / 1000000;
-	int64_t		frac = us % 1000000;
 	struct tm	tm;
-	time_t		t;
+	int			micros;
 	char		iso[40];
 
-	if (frac < 0)
-	{
-		frac += 1000000;
-		secs--;
-	}
 	PUTS(b, "{");
-	if (secs <= INT64_MAX - PG_EPOCH_UNIX_SECONDS &&
-		(t = (time_t) (secs + PG_EPOCH_UNIX_SECONDS)) == secs + PG_EPOCH_UNIX_SECONDS &&
-		gmtime_r(&t, &tm) != NULL && tm.tm_year >= 1 - 1900 && tm.tm_year <= 9999 - 1900)
+	if (pgwire_timestamp_tm(us, &tm, &micros))
 	{
 		int			n = snprintf(iso, sizeof(iso),
 								 "\"iso\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\",",
 								 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-								 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
+								 tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 
 		put(b, iso, (size_t) n);
 	}
