@@ -44,6 +44,7 @@ struct pgwire_conn
 	uint64_t	out_offset;		/* stream offset of the next byte we queue */
 
 	int			ssl_requested;
+	int			ssl_answer_pending; /* no byte received since SSLRequest */
 	int			waiting_tls;	/* 'S' seen, handshake not done */
 	int			tls_active;
 	uint8_t		cbind[PGWIRE_CBIND_MAX];
@@ -115,7 +116,8 @@ finish(pgwire_conn *c, pgwire_writer *w, pgwire_error *err)
 
 	if (rc != PGWIRE_OK)
 	{
-		pgwire_buf_reset(&c->out);	/* drop the sticky status with the message */
+		/* msg_end removed the message; clear the sticky status, keep the rest. */
+		c->out.status = PGWIRE_OK;
 		return pgwire_error_set(err, rc, 0, "could not encode the message: %s",
 								pgwire_strerror(rc));
 	}
@@ -196,6 +198,7 @@ pgwire_conn_create(const pgwire_conn_options *opts, const pgwire_allocator *allo
 		return NULL;
 	}
 	pgwire_reader_set_phase(c->rd, c->ssl_requested ? PGWIRE_PHASE_SSL_ANSWER : PGWIRE_PHASE_TYPED);
+	c->ssl_answer_pending = c->ssl_requested;
 	if ((c->ssl_requested ? queue_ssl_request(c) : queue_startup(c)) != PGWIRE_OK)
 	{
 		pgwire_conn_free(c);
@@ -260,6 +263,16 @@ pgwire_conn_consume(pgwire_conn *c, size_t n)
 int
 pgwire_conn_feed(pgwire_conn *c, const void *data, size_t len)
 {
+	/*
+	 * A server that cannot even answer SSLRequest (out of processes, say)
+	 * sends an ErrorResponse in its place, as libpq knows: frame it as one.
+	 */
+	if (c->ssl_answer_pending && len > 0)
+	{
+		c->ssl_answer_pending = 0;
+		if (((const uint8_t *) data)[0] == 'E')
+			pgwire_reader_set_phase(c->rd, PGWIRE_PHASE_TYPED);
+	}
 	return pgwire_reader_feed(c->rd, data, len);
 }
 
@@ -737,18 +750,38 @@ pgwire_conn_query(pgwire_conn *c, const char *sql, pgwire_error *err)
 	return rc;
 }
 
+static int	queue_extended(pgwire_conn *c, const char *sql, int nparams,
+						   const uint32_t *types, const char *const *values,
+						   const int *lengths, const int *formats, int result_format,
+						   pgwire_error *err);
+
 int
 pgwire_conn_query_params(pgwire_conn *c, const char *sql, int nparams, const uint32_t *types,
 						 const char *const *values, const int *lengths, const int *formats,
 						 int result_format, pgwire_error *err)
 {
-	pgwire_writer w;
+	size_t		start = c->out.len;
 	int			rc;
 
 	if (c->state != PGWIRE_CONN_READY)
 		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "connection is not ready for a query");
 	if (nparams < 0 || nparams > 65535 || (nparams > 0 && values == NULL))
 		return pgwire_error_set(err, PGWIRE_ERR_ARGUMENT, 0, "bad parameter count or values");
+	rc = queue_extended(c, sql, nparams, types, values, lengths, formats, result_format, err);
+	if (rc == PGWIRE_OK)
+		c->state = PGWIRE_CONN_BUSY;
+	else
+		c->out.len = start;		/* all five messages or none */
+	return rc;
+}
+
+static int
+queue_extended(pgwire_conn *c, const char *sql, int nparams, const uint32_t *types,
+			   const char *const *values, const int *lengths, const int *formats,
+			   int result_format, pgwire_error *err)
+{
+	pgwire_writer w;
+	int			rc;
 
 	pgwire_msg_begin(&w, &c->out, 'P', PGWIRE_FRONTEND, NULL);
 	pgwire_put_cstring(&w, "");
@@ -790,9 +823,7 @@ pgwire_conn_query_params(pgwire_conn *c, const char *sql, int nparams, const uin
 	if ((rc = finish(c, &w, err)) != PGWIRE_OK)
 		return rc;
 	pgwire_msg_begin(&w, &c->out, 'S', PGWIRE_FRONTEND, NULL);
-	if ((rc = finish(c, &w, err)) == PGWIRE_OK)
-		c->state = PGWIRE_CONN_BUSY;
-	return rc;
+	return finish(c, &w, err);
 }
 
 int

@@ -314,6 +314,19 @@ test_conn(void)
 		  pgwire_conn_get_state(c) == PGWIRE_CONN_FAILED, "conn: plaintext after 'S' refused");
 	pgwire_conn_free(c);
 
+	/* An ErrorResponse in place of the SSL answer is reported as such. */
+	{
+		static const uint8_t too_many[] = {'E', 0, 0, 0, 19, 'S', 'F', 'A', 'T', 'A', 'L', 0,
+		'C', '5', '3', '3', '0', '0', 0, 0};
+
+		c = pgwire_conn_create(&o, NULL);
+		pgwire_conn_feed(c, too_many, sizeof(too_many) - 4);
+		pgwire_conn_feed(c, too_many + sizeof(too_many) - 4, 4);
+		check(pgwire_conn_next(c, &ev, &err) == 0 && ev.kind == PGWIRE_CONN_EV_ERROR &&
+			  pgwire_conn_get_state(c) == PGWIRE_CONN_CLOSED, "conn: ErrorResponse instead of SSL answer");
+		pgwire_conn_free(c);
+	}
+
 	/* No password given: the request is parked until one is supplied. */
 	o.ssl_request = 0;
 	c = pgwire_conn_create(&o, NULL);
