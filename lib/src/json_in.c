@@ -724,39 +724,11 @@ check_length(json_in *j, json_t *obj, const pgwire_writer *w)
 
 	if (v == NULL)
 		return PGWIRE_OK;
-	length = pgwire_get_u32(w->buf->data + w->start + (w->type ? 1 : 0));
+	length = pgwire_get_u32(w->buf->data + w->start + (w->typed ? 1 : 0));
 	if (!json_is_integer(v) || json_integer_value(v) != (json_int_t) length)
 		return fail(j, PGWIRE_ERR_JSON, "\"length\": the encoded message has length %u",
 					length);
 	return PGWIRE_OK;
-}
-
-/*
- * A typed frame with type byte 0x00 (decoded as Unknown).  The writer takes
- * type 0 to mean an untyped packet, so the zero byte is written here and the
- * length word patched by hand, with the typed minimum and limit.
- */
-static int
-encode_typed_zero(json_in *j, json_t *obj, const pgwire_msgdef *def, pgwire_direction dir)
-{
-	pgwire_writer w;
-	pgwire_buf *b = j->out;
-	size_t		length;
-	int			rc;
-
-	pgwire_buf_append(b, "", 1);
-	pgwire_msg_begin(&w, b, 0, dir, NULL);
-	w.limit = pgwire_type_limit(pgwire_default_limits(), dir, 0);
-	if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
-		return rc;
-	if (b->status != PGWIRE_OK)
-		return fail(j, b->status, "%s", pgwire_strerror(b->status));
-	length = b->len - w.start;
-	if (length > w.limit)
-		return fail(j, PGWIRE_ERR_LENGTH, "%s would have a length above %u", def->name,
-					w.limit);
-	pgwire_set_u32(b->data + w.start, (uint32_t) length);
-	return check_length(j, obj, &w);
 }
 
 static int
@@ -811,15 +783,17 @@ encode_message(json_in *j, json_t *obj)
 		w.buf = j->out;
 		return put_fields(j, &w, &def->layout, obj, 1);
 	}
+	/* {"hex":"00"} is a typed frame with type byte 0x00 (Unknown), not null */
 	if (typed_zero)
-		return encode_typed_zero(j, obj, def, (pgwire_direction) dir);
-	pgwire_msg_begin(&w, j->out, type, (pgwire_direction) dir, NULL);
+		pgwire_msg_begin_typed(&w, j->out, type, (pgwire_direction) dir, NULL);
+	else
+		pgwire_msg_begin(&w, j->out, type, (pgwire_direction) dir, NULL);
 	if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
 		return rc;
 	if ((rc = pgwire_msg_end(&w)) != PGWIRE_OK)
 		return rc == PGWIRE_ERR_LENGTH
 			? fail(j, rc, "%s would have a length outside %u..%u", def->name,
-				   type ? 4u : PGWIRE_STARTUP_MIN, w.limit)
+				   w.typed ? 4u : PGWIRE_STARTUP_MIN, w.limit)
 			: fail(j, rc, "%s", pgwire_strerror(rc));
 	return check_length(j, obj, &w);
 }
