@@ -13,7 +13,8 @@
  * render as JSON; any failure is reported on stderr and the exit status
  * is 1.  stdout gets one line per message ("kind NAME", with
  * " (streamed)" when it carries a streamed-block xid and
- * " (subtransaction)" for the Stream Abort of a subtransaction) and the
+ * " (subtransaction)" for the Stream Abort of a subtransaction; Origin
+ * with its name and LSN) and the
  * normal form:
  *   BEGIN xid | COMMIT | BEGIN PREPARE xid | PREPARE 'gid' |
  *   COMMIT PREPARED 'gid' | ROLLBACK PREPARED 'gid' |
@@ -304,8 +305,14 @@ check_one(int line, const uint8_t *b, size_t n, int proto, pgwire_pgoutput_state
 	pgwire_buf_free(&tmp);
 	if (m.kind == PGWIRE_MSG_LR_RELATION && pgwire_relcache_add(rc, &m) != PGWIRE_OK)
 		fail(line, "relcache", NULL);
+	if (m.kind == PGWIRE_MSG_LR_ORIGIN)
+		pgwire_buf_printf(out, "kind Origin (%.*s at %X/%X)\n", (int) m.u.lr_origin.name.len,
+						  (const char *) m.u.lr_origin.name.ptr,
+						  (unsigned) (m.u.lr_origin.commit_lsn >> 32),
+						  (unsigned) m.u.lr_origin.commit_lsn);
 	/* bit 0 is the streamed-block xid of the kinds that have one */
-	pgwire_buf_printf(out, "kind %s%s\n", pgwire_msg_name(m.kind),
+	else
+		pgwire_buf_printf(out, "kind %s%s\n", pgwire_msg_name(m.kind),
 					  m.kind == PGWIRE_MSG_LR_STREAM_ABORT
 					  ? (m.u.lr_stream_abort.xid != m.u.lr_stream_abort.subxid
 						 ? " (subtransaction)" : "")
