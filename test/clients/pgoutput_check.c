@@ -310,13 +310,12 @@ check_one(int line, const uint8_t *b, size_t n, int proto, pgwire_pgoutput_state
 						  (const char *) m.u.lr_origin.name.ptr,
 						  (unsigned) (m.u.lr_origin.commit_lsn >> 32),
 						  (unsigned) m.u.lr_origin.commit_lsn);
-	/* bit 0 is the streamed-block xid of the kinds that have one */
-	else
+	else						/* bit 0: the streamed-block xid, where a kind has one */
 		pgwire_buf_printf(out, "kind %s%s\n", pgwire_msg_name(m.kind),
-					  m.kind == PGWIRE_MSG_LR_STREAM_ABORT
-					  ? (m.u.lr_stream_abort.xid != m.u.lr_stream_abort.subxid
-						 ? " (subtransaction)" : "")
-					  : (m.present & 1) ? " (streamed)" : "");
+						  m.kind == PGWIRE_MSG_LR_STREAM_ABORT
+						  ? (m.u.lr_stream_abort.xid != m.u.lr_stream_abort.subxid
+							 ? " (subtransaction)" : "")
+						  : (m.present & 1) ? " (streamed)" : "");
 	stream_step(&m, rc, out, st);
 	pgwire_pgoutput_track(st, &m);
 }
