@@ -915,7 +915,7 @@ print_csv(const result *r)
 
 /* An ErrorResponse/NoticeResponse: severity, SQLSTATE, message, detail, hint. */
 static void
-print_error(const pgwire_msg *m)
+print_error(FILE *f, const pgwire_msg *m)
 {
 	static const struct
 	{
@@ -932,13 +932,13 @@ print_error(const pgwire_msg *m)
 	if (!pgwire_error_field_get(m, 'M', &msg))
 		msg.ptr = (const uint8_t *) "", msg.len = 0;
 	if (pgwire_error_field_get(m, 'C', &code))
-		fprintf(stderr, "%.*s:  %.*s: %.*s\n", (int) sev.len, sev.ptr, (int) code.len, code.ptr,
+		fprintf(f, "%.*s:  %.*s: %.*s\n", (int) sev.len, sev.ptr, (int) code.len, code.ptr,
 				(int) msg.len, msg.ptr);
 	else
-		fprintf(stderr, "%.*s:  %.*s\n", (int) sev.len, sev.ptr, (int) msg.len, msg.ptr);
+		fprintf(f, "%.*s:  %.*s\n", (int) sev.len, sev.ptr, (int) msg.len, msg.ptr);
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		if (pgwire_error_field_get(m, extra[i].code, &v))
-			fprintf(stderr, "%s:  %.*s\n", extra[i].label, (int) v.len, v.ptr);
+			fprintf(f, "%s:  %.*s\n", extra[i].label, (int) v.len, v.ptr);
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -953,6 +953,10 @@ typedef struct session
 	result		res;
 	int			have_rows;
 	int			copied_out;		/* the current command was COPY TO STDOUT */
+	/* Startup errors, shown only if no attempt succeeds (as libpq). */
+	FILE	   *startup_err;
+	char	   *startup_text;
+	size_t		startup_len;
 } session;
 
 static void
@@ -1048,18 +1052,18 @@ do_startup(session *s, const settings *st)
 			case PGWIRE_CONN_EV_TLS_REFUSED:
 				if (tls_required)
 				{
-					fprintf(stderr, "pgwire connect: server does not support SSL, but SSL was required\n");
+					fprintf(s->startup_err, "pgwire connect: server does not support SSL, but SSL was required\n");
 					return -1;
 				}
 				break;
 			case PGWIRE_CONN_EV_PASSWORD_NEEDED:
-				fprintf(stderr, "pgwire connect: fe_sendauth: no password supplied\n");
+				fprintf(s->startup_err, "pgwire connect: fe_sendauth: no password supplied\n");
 				return -1;
 			case PGWIRE_CONN_EV_ERROR:
-				print_error(ev.msg);
-				return -1;
+				print_error(s->startup_err, ev.msg);
+				return 1;
 			case PGWIRE_CONN_EV_NOTICE:
-				print_error(ev.msg);
+				print_error(s->startup_err, ev.msg);
 				break;
 			case PGWIRE_CONN_EV_READY_FOR_QUERY:
 				return 0;
@@ -1115,11 +1119,11 @@ run_query(session *s)
 			case PGWIRE_CONN_EV_ERROR:
 				result_clear(&s->res);
 				s->have_rows = 0;
-				print_error(ev.msg);
+				print_error(stderr, ev.msg);
 				s->had_error = 1;
 				break;
 			case PGWIRE_CONN_EV_NOTICE:
-				print_error(ev.msg);
+				print_error(stderr, ev.msg);
 				break;
 			case PGWIRE_CONN_EV_COPY_OUT:
 				s->copied_out = 1;
@@ -1149,6 +1153,37 @@ run_query(session *s)
 				break;
 		}
 	}
+}
+
+static void
+close_session(session *s)
+{
+	pgwire_conn_free(s->conn);
+	s->conn = NULL;
+	close_transport(&s->t);
+	memset(&s->t, 0, sizeof(s->t));
+	s->t.fd = -1;
+}
+
+/*
+ * Connect and run startup.  0 ready for queries, 1 the server refused us
+ * with an ErrorResponse (reported), -1 any other failure (reported).
+ */
+static int
+open_session(session *s, const settings *st, const pgwire_conn_options *o)
+{
+	s->conn = pgwire_conn_create(o, NULL);
+	if (s->conn == NULL)
+	{
+		fprintf(stderr, "pgwire connect: out of memory\n");
+		return -1;
+	}
+	if (s->trace)
+		pgwire_conn_set_trace(s->conn, trace_cb, NULL);
+	s->t.fd = open_socket(st);
+	if (s->t.fd < 0)
+		return -1;
+	return do_startup(s, st);
 }
 
 static void
@@ -1230,18 +1265,27 @@ cmd_connect(int argc, char **argv)
 		free_settings(&st);
 		return 2;
 	}
-	s.conn = pgwire_conn_create(&o, NULL);
-	if (s.conn == NULL)
+	s.startup_err = open_memstream(&s.startup_text, &s.startup_len);
+	if (s.startup_err == NULL)
+		s.startup_err = stderr;
+	rc = open_session(&s, &st, &o);
+	/*
+	 * libpq's second attempt: sslmode=prefer retries without TLS and
+	 * sslmode=allow with TLS when the server refused the first try (a
+	 * hostssl or hostnossl line, for instance).
+	 */
+	if (rc == 1 && st.host[0] != '/' &&
+		(strcmp(st.sslmode, "prefer") == 0 || strcmp(st.sslmode, "allow") == 0) &&
+		(o.ssl_request ? s.t.ssl != NULL : 1))
 	{
-		fprintf(stderr, "pgwire connect: out of memory\n");
-		free_settings(&st);
-		return 2;
+		close_session(&s);
+		o.ssl_request = !o.ssl_request;
+		rc = open_session(&s, &st, &o);
 	}
-	if (s.trace)
-		pgwire_conn_set_trace(s.conn, trace_cb, NULL);
-	s.t.fd = open_socket(&st);
-	if (s.t.fd < 0 || do_startup(&s, &st) != 0)
+	fflush(s.startup_err);
+	if (rc != 0)
 	{
+		fwrite(s.startup_text, 1, s.startup_len, stderr);
 		rc = 2;
 		goto done;
 	}
@@ -1269,8 +1313,10 @@ cmd_connect(int argc, char **argv)
 done:
 	fflush(stdout);
 	result_clear(&s.res);
-	pgwire_conn_free(s.conn);
-	close_transport(&s.t);
+	close_session(&s);
+	if (s.startup_err && s.startup_err != stderr)
+		fclose(s.startup_err);
+	free(s.startup_text);
 	free_settings(&st);
 	return rc;
 }
