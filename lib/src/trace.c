@@ -188,8 +188,12 @@ trace_field(trace_state *st, const pgwire_visit *v)
 					   (st->error_code == 'F' || st->error_code == 'L' ||
 						st->error_code == 'R'));
 			break;
-		case PGWIRE_T_INT64:
 		case PGWIRE_T_LSN:
+			/* replication payloads only: libpq has no format; PostgreSQL's %X/%X */
+			pgwire_buf_printf(out, " %X/%X", (unsigned) ((uint64_t) v->ival >> 32),
+							  (unsigned) v->ival);
+			break;
+		case PGWIRE_T_INT64:
 		case PGWIRE_T_TIMESTAMP:
 			/* replication payloads only (libpq has no Int64 printer) */
 			pgwire_buf_printf(out, " %lld", (long long) v->ival);

@@ -416,8 +416,8 @@ payloads(void)
 	{
 		pgwire_trace_write(&m, &out, NOTS, 0);
 		pgwire_buf_append(&out, "", 1);
-		ok(strcmp((char *) out.data, "B\t18\tPrimaryKeepalive\t 23803720 0 \\x01\n") == 0,
-		   "PrimaryKeepalive: Int64s in decimal");
+		ok(strcmp((char *) out.data, "B\t18\tPrimaryKeepalive\t 0/16B3748 0 \\x01\n") == 0,
+		   "PrimaryKeepalive: LSN as X/X, timestamp in decimal");
 	}
 	pgwire_buf_reset(&out);
 	if (ok(pgwire_decode_pgoutput(insert, sizeof(insert), 1, &st, &m, &err) == PGWIRE_OK,

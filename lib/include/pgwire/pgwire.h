@@ -18,5 +18,6 @@
 #include "pgwire/encode.h"
 #include "pgwire/session.h"
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 
 #endif							/* PGWIRE_PGWIRE_H */
