@@ -19,7 +19,8 @@ REGRESS = init decode messages encode constructors trace explain conversation er
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 
 PG_CPPFLAGS = -Ilib/include
-SHLIB_LINK = lib/build/libpgwire.a -ljansson -lcrypto
+# libpgwire and its own dependencies (lib/Makefile LIBS_PRIVATE)
+SHLIB_LINK = lib/build/libpgwire.a $(shell sed -n "s/^LIBS_PRIVATE *= *//p" lib/Makefile)
 EXTRA_CLEAN = build
 
 PREFIX ?= /usr/local

@@ -10,42 +10,14 @@
  * UTF-8 or that SASLprep rejects is used as raw bytes rather than refused,
  * so that such passwords keep working.
  *
- * libidn is loaded at run time (dlopen of libidn.so.12, once) rather than
- * linked, so that libpgwire, the extension and every program linking the
- * static archive keep their link lines; when libidn12 is not installed,
- * non-ASCII passwords go unprepared (the raw-bytes fallback above, with
- * *used_raw set).  Debian: libidn12 (pulled in by libidn-dev).
  */
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <idn-free.h>
 #include <stringprep.h>
 
 #include "pgwire/auth.h"
-
-typedef int (*profile_fn) (const char *in, char **out, const char *profile,
-						   Stringprep_profile_flags flags);
-typedef void (*free_fn) (void *p);
-
-static profile_fn idn_profile;
-static free_fn idn_free;
-static pthread_once_t idn_once = PTHREAD_ONCE_INIT;
-
-static void
-load_libidn(void)
-{
-	void	   *h = dlopen("libidn.so.12", RTLD_NOW | RTLD_LOCAL);
-
-	if (h == NULL)
-		return;
-	/* POSIX's way of turning a dlsym() result into a function pointer. */
-	*(void **) (&idn_profile) = dlsym(h, "stringprep_profile");
-	*(void **) (&idn_free) = dlsym(h, "idn_free");
-	if (idn_free == NULL)
-		idn_free = free;
-}
 
 static int
 is_ascii(const char *s)
@@ -65,10 +37,9 @@ pgwire_saslprep(const char *in, pgwire_buf *out, int *used_raw)
 
 	if (in == NULL || out == NULL)
 		return PGWIRE_ERR_ARGUMENT;
-	pthread_once(&idn_once, load_libidn);
 	/* stringprep_profile checks UTF-8 validity itself and fails otherwise. */
-	if (!is_ascii(in) && idn_profile != NULL &&
-		idn_profile(in, &prepped, "SASLprep", STRINGPREP_NO_UNASSIGNED) == STRINGPREP_OK)
+	if (!is_ascii(in) &&
+		stringprep_profile(in, &prepped, "SASLprep", STRINGPREP_NO_UNASSIGNED) == STRINGPREP_OK)
 	{
 		use = prepped;
 		raw = 0;
