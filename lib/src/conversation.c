@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "pgwire/session.h"
 #include "session_internal.h"
+#include "wire.h"
 
 /* Bytes fed to a reader at a time; more when one message needs more. */
 #define CONV_CHUNK 65536
@@ -49,6 +50,8 @@ struct pgwire_conversation
 								 * PortalSuspended) has not come yet */
 	uint8_t		ready_seen;		/* the first ReadyForQuery went by */
 	uint8_t		copy_done[2];	/* CopyDone sent in copy-both, per side */
+	uint64_t	wal_end;		/* copy-both: end of the WAL the backend's
+								 * XLogData messages have carried so far */
 	const pgwire_allocator *alloc;
 };
 
@@ -223,12 +226,83 @@ backend_runs_ahead(const pgwire_conversation *c)
 }
 
 /*
+ * Streaming replication inside copy-both ("Streaming Replication
+ * Protocol"): the frontend's Standby status update (CopyData 'r', then
+ * Int64 write position) reports WAL it has received, so it cannot come
+ * before the XLogData (CopyData 'w', Int64 start, Int64 end, Int64 time,
+ * then the WAL bytes) that carried WAL up to that position.
+ */
+static int
+peek_copy_lsn(const pgwire_conversation *c, pgwire_direction d, uint8_t kind,
+			  uint64_t *lsn)
+{
+	const uint8_t *p;
+	uint64_t	off = pgwire_session_offset(c->session, d);
+
+	if (peek_type(c, d) != 'd' || off + 14 > c->len[d])
+		return 0;
+	p = c->in[d] + off;
+	if (pgwire_get_u32(p + 1) < 4 + 9 || p[5] != kind)
+		return 0;
+	*lsn = pgwire_get_u64(p + 6);
+	return 1;
+}
+
+/*
+ * The status update waits when it reports WAL beyond what the backend has
+ * sent and the backend's next message is the XLogData that carries it (a
+ * client reports its start position before any WAL arrives).
+ */
+static int
+frontend_waits_for_wal(const pgwire_conversation *c)
+{
+	uint64_t	reported;
+	uint64_t	start;
+
+	return peek_copy_lsn(c, PGWIRE_FRONTEND, 'r', &reported) &&
+		reported > c->wal_end &&
+		peek_copy_lsn(c, PGWIRE_BACKEND, 'w', &start) && start < reported;
+}
+
+/*
+ * A client ends copy-both with CopyDone when it has what it wanted (the
+ * end position of pg_receivewal or a logical replication client), and the
+ * backend then sends what was under way and its own CopyDone: so the
+ * frontend's CopyDone waits while the backend still has CopyData to send.
+ * (When the server ends first, at the end of a timeline, this puts the
+ * frontend's CopyDone one message early.)
+ */
+static int
+frontend_done_early(const pgwire_conversation *c)
+{
+	return peek_type(c, PGWIRE_FRONTEND) == 'c' && !c->copy_done[PGWIRE_BACKEND] &&
+		peek_type(c, PGWIRE_BACKEND) == 'd';
+}
+
+/* Note how far the backend's XLogData (above) has carried the WAL. */
+static void
+note_wal(pgwire_conversation *c, const pgwire_msg *m)
+{
+	const uint8_t *p = m->u.copy_data.data.ptr;
+	size_t		len = m->u.copy_data.data.len;
+	uint64_t	end;
+
+	if (len < 25 || p[0] != 'w')
+		return;
+	end = pgwire_get_u64(p + 1) + (len - 25);
+	if (end > c->wal_end)
+		c->wal_end = end;
+}
+
+/*
  * Whose item comes next, or -1 when both sides are used up.  Two looks
  * ahead keep the order plausible where the turn rules alone cannot know:
  * a backend running ahead of the frontend (above) waits for the
- * frontend's next request, and during authentication a frontend whose
- * next message is not a 'p' is waiting for the backend (an Authentication
- * request that turned out to need no reply).
+ * frontend's next request, in copy-both a standby status update waits for
+ * the WAL it reports and the frontend's CopyDone for the end of the
+ * backend's data, and during authentication a frontend whose next message is not
+ * a 'p' is waiting for the backend (an Authentication request that turned
+ * out to need no reply).
  */
 static int
 choose(const pgwire_conversation *c)
@@ -243,6 +317,9 @@ choose(const pgwire_conversation *c)
 		return d;
 	if (d == PGWIRE_BACKEND && backend_runs_ahead(c))
 		return PGWIRE_FRONTEND;
+	if (d == PGWIRE_FRONTEND && pgwire_conversation_state(c)->copy_mode == 'W' &&
+		(frontend_waits_for_wal(c) || frontend_done_early(c)))
+		return PGWIRE_BACKEND;
 	if (d == PGWIRE_FRONTEND && !c->ready_seen)
 	{
 		int			t = peek_type(c, PGWIRE_FRONTEND);
@@ -389,6 +466,9 @@ advance_turn(pgwire_conversation *c, pgwire_direction d, int rc, const pgwire_ms
 			return;
 		k = pgwire_kind_for_type(d, msg->frame.type);
 	}
+	if (d == PGWIRE_BACKEND && k == PGWIRE_MSG_COPY_DATA &&
+		pgwire_conversation_state(c)->copy_mode == 'W')
+		note_wal(c, msg);
 	c->turn = d == PGWIRE_FRONTEND ? after_frontend(c, k) : after_backend(c, k);
 }
 

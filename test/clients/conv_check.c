@@ -4,7 +4,7 @@
  *    N.frontend and N.backend) with pgwire_conversation and print every
  *    item, so a suite can check real captures.
  *
- *    conv_check FRONTEND_FILE BACKEND_FILE
+ *    conv_check FRONTEND_FILE BACKEND_FILE [ORDER_FILE]
  *
  * One line per item, in conversation order:
  *   F:Name            a frontend message ('B:' backend), then for some
@@ -19,6 +19,13 @@
  *   F#N               N encrypted bytes
  *   F~N               an incomplete tail of N bytes
  * then "state: ..." and "bytes: frontend A/A backend B/B".
+ *
+ * With ORDER_FILE (relay.py --order: "F|B OFFSET LENGTH" per chunk in the
+ * order the relay received them), the conversation order is held against
+ * the real one: an item placed after an item of the other direction whose
+ * first byte arrived only after this item's last byte is an inversion.
+ * "order: N inversions in M items" is printed (the exit status does not
+ * depend on it: copy-both streams have no turn-taking to follow).
  *
  * Exit status: 0 when every byte of both files came out exactly once, in
  * order, and no item was an error or a tail; 1 when some item was; 2 when
@@ -66,6 +73,71 @@ slurp(const char *path, size_t *len)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* The chunks of one direction in arrival order: offsets and sequence. */
+typedef struct chunks
+{
+	size_t		n;
+	uint64_t   *offset;			/* ascending */
+	long	   *seq;			/* arrival rank among both directions */
+} chunks;
+
+static int
+read_order(const char *path, chunks *ch)
+{
+	FILE	   *f = fopen(path, "r");
+	char		side;
+	unsigned long long off;
+	unsigned long long len;
+	long		seq = 0;
+	size_t		cap[2] = {0, 0};
+
+	if (f == NULL)
+	{
+		perror(path);
+		return -1;
+	}
+	while (fscanf(f, " %c %llu %llu", &side, &off, &len) == 3)
+	{
+		chunks	   *c = &ch[side == 'B'];
+		size_t	   *cp = &cap[side == 'B'];
+
+		if (c->n == *cp)
+		{
+			*cp = *cp ? *cp * 2 : 256;
+			c->offset = realloc(c->offset, *cp * sizeof(uint64_t));
+			c->seq = realloc(c->seq, *cp * sizeof(long));
+			if (c->offset == NULL || c->seq == NULL)
+				abort();
+		}
+		c->offset[c->n] = off;
+		c->seq[c->n] = seq++;
+		c->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Arrival rank of the chunk holding byte off (-1 when none does). */
+static long
+seq_of(const chunks *c, uint64_t off)
+{
+	size_t		lo = 0,
+				hi = c->n;
+
+	if (c->n == 0 || off < c->offset[0])
+		return -1;
+	while (hi - lo > 1)
+	{
+		size_t		mid = (lo + hi) / 2;
+
+		if (c->offset[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return c->seq[lo];
 }
 
 /* Text with non-printable bytes as \xNN. */
@@ -142,12 +214,19 @@ main(int argc, char **argv)
 	int			rc;
 	int			bad_items = 0;
 	int			lost = 0;
+	chunks		order[2] = {{0}, {0}};
+	int			with_order = argc == 4;
+	long		latest_first[2] = {-1, -1};	/* per direction, so far */
+	long		inversions = 0;
+	long		items = 0;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 	{
-		fprintf(stderr, "usage: conv_check FRONTEND_FILE BACKEND_FILE\n");
+		fprintf(stderr, "usage: conv_check FRONTEND_FILE BACKEND_FILE [ORDER_FILE]\n");
 		return 3;
 	}
+	if (with_order && read_order(argv[3], order) < 0)
+		return 3;
 	in[0] = slurp(argv[1], &len[0]);
 	in[1] = slurp(argv[2], &len[1]);
 	if (in[0] == NULL || in[1] == NULL)
@@ -167,6 +246,22 @@ main(int argc, char **argv)
 			memcmp(m.frame.raw, in[d] + m.frame.offset, m.frame.raw_len) != 0)
 			lost = 1;
 		next[d] = m.frame.offset + m.frame.raw_len;
+		items++;
+		if (with_order && m.frame.raw_len > 0)
+		{
+			long		first = seq_of(&order[d], m.frame.offset);
+			long		last = seq_of(&order[d], m.frame.offset + m.frame.raw_len - 1);
+
+			/* placed after bytes of the other side that came after it all */
+			if (last < latest_first[!d])
+			{
+				if (inversions++ == 0)
+					printf("# first inversion: this item arrived before the last "
+						   "%s item placed ahead of it\n", d ? "frontend" : "backend");
+			}
+			if (first > latest_first[d])
+				latest_first[d] = first;
+		}
 		if (rc == PGWIRE_OK)
 		{
 			printf("%c:%s", side, pgwire_msg_name(m.kind));
@@ -201,6 +296,14 @@ main(int argc, char **argv)
 		   (unsigned long long) next[0], len[0], (unsigned long long) next[1], len[1]);
 	if (next[0] != len[0] || next[1] != len[1])
 		lost = 1;
+	if (with_order)
+	{
+		printf("order: %ld inversions in %ld items\n", inversions, items);
+	}
+	free(order[0].offset);
+	free(order[0].seq);
+	free(order[1].offset);
+	free(order[1].seq);
 	pgwire_conversation_free(c);
 	free(in[0]);
 	free(in[1]);

@@ -7,6 +7,7 @@ and a real server, so that decoders are checked against bytes a real peer
 produced rather than bytes we invented.
 
     relay.py --listen 127.0.0.1:PORT --upstream HOST:PORT --save DIR [--once]
+             [--order]
 
 Every byte is forwarded unchanged both ways.  For the n-th accepted
 connection (n from 1) the bytes the client sent are appended to
@@ -17,6 +18,13 @@ concurrently (one thread per direction).  With --once the relay exits after
 the first connection has closed in both directions.  "listening" is printed
 on stdout (flushed) once the listening socket accepts connections, so a
 test can wait for that line instead of sleeping.
+
+With --order the relay also writes DIR/<n>.order: one line per chunk
+received, "F OFFSET LENGTH" (from the client) or "B OFFSET LENGTH" (from
+the server), in the order the relay received them.  Since a peer can only
+answer bytes it has received, this is the real interleaving of the two
+directions, chunk by chunk, which a test can hold a reconstructed order
+against.
 """
 
 import argparse
@@ -34,7 +42,25 @@ def parse_addr(text):
     return (host or "127.0.0.1", int(port))
 
 
-def pump(src, dst, path):
+class OrderLog:
+    """The shared, locked "<n>.order" file of one connection (or nothing)."""
+
+    def __init__(self, path):
+        self.lock = threading.Lock()
+        self.out = open(path, "w") if path else None
+
+    def record(self, side, offset, length):
+        if self.out:
+            with self.lock:
+                self.out.write("%s %d %d\n" % (side, offset, length))
+                self.out.flush()
+
+    def close(self):
+        if self.out:
+            self.out.close()
+
+
+def pump(src, dst, path, side, order):
     """Copy src to dst until EOF or error, saving every byte to path.
 
     On EOF the write side of dst is shut down so that a half-close (the
@@ -43,6 +69,7 @@ def pump(src, dst, path):
     sends is saved anyway: the file holds everything src put on the wire.
     """
     dst_open = True
+    offset = 0
     with open(path, "wb") as out:
         while True:
             try:
@@ -51,6 +78,9 @@ def pump(src, dst, path):
                 data = b""
             if not data:
                 break
+            # logged before forwarding: any answer to it is received later
+            order.record(side, offset, len(data))
+            offset += len(data)
             out.write(data)
             out.flush()
             if dst_open:
@@ -64,7 +94,7 @@ def pump(src, dst, path):
         pass
 
 
-def serve(n, client, upstream, save_dir):
+def serve(n, client, upstream, save_dir, with_order):
     """Relay one accepted connection until both directions are finished."""
     base = os.path.join(save_dir, str(n))
     try:
@@ -79,14 +109,16 @@ def serve(n, client, upstream, save_dir):
         return
     for s in (client, server):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    order = OrderLog(base + ".order" if with_order else None)
     fe = threading.Thread(target=pump,
-                          args=(client, server, base + ".frontend"))
+                          args=(client, server, base + ".frontend", "F", order))
     be = threading.Thread(target=pump,
-                          args=(server, client, base + ".backend"))
+                          args=(server, client, base + ".backend", "B", order))
     fe.start()
     be.start()
     fe.join()
     be.join()
+    order.close()
     client.close()
     server.close()
 
@@ -101,6 +133,8 @@ def main():
                     help="directory for <n>.frontend and <n>.backend")
     ap.add_argument("--once", action="store_true",
                     help="exit after the first connection closes")
+    ap.add_argument("--order", action="store_true",
+                    help="also write <n>.order: the chunks in arrival order")
     args = ap.parse_args()
 
     os.makedirs(args.save, exist_ok=True)
@@ -117,7 +151,8 @@ def main():
             client, _ = lsock.accept()
             n += 1
             t = threading.Thread(target=serve,
-                                 args=(n, client, args.upstream, args.save))
+                                 args=(n, client, args.upstream, args.save,
+                                       args.order))
             t.start()
             if args.once:
                 lsock.close()

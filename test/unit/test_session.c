@@ -326,6 +326,34 @@ b_bytes(uint8_t type, const void *p, size_t len)
 	end();
 }
 
+/* CopyData holding a Standby status update: write, flush, apply, time, reply. */
+static void
+f_status_update(int64_t write_lsn)
+{
+	fbegin('d');
+	pgwire_put_byte1(&W, 'r');
+	pgwire_put_int64(&W, write_lsn);
+	pgwire_put_int64(&W, write_lsn);
+	pgwire_put_int64(&W, 0);
+	pgwire_put_int64(&W, 0);
+	pgwire_put_byte1(&W, 0);
+	end();
+}
+
+/* CopyData holding XLogData: start, end of WAL, time, then len WAL bytes. */
+static void
+b_xlogdata(int64_t start, size_t len)
+{
+	bbegin('d');
+	pgwire_put_byte1(&W, 'w');
+	pgwire_put_int64(&W, start);
+	pgwire_put_int64(&W, start + (int64_t) len);
+	pgwire_put_int64(&W, 0);
+	for (size_t i = 0; i < len; i++)
+		pgwire_put_byte1(&W, (uint8_t) i);
+	end();
+}
+
 /* ---- running a conversation --------------------------------------------- */
 
 /*
@@ -647,10 +675,40 @@ test_copy(void)
 	expect_conversation("COPY both",
 						"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
 						"B:BackendKeyData B:ReadyForQuery F:Query B:CopyBothResponse "
-						"F:CopyData B:CopyData F:CopyDone B:CopyData B:CopyDone "
+						"F:CopyData B:CopyData B:CopyData F:CopyDone B:CopyDone "
 						"B:CommandComplete B:ReadyForQuery", &st);
 	ok_int(st.replication, 1, "COPY both: replication=true is physical");
 	ok_int(st.copy_mode, 0, "COPY both: copy mode over");
+
+	/*
+	 * Streaming replication payloads ("Streaming Replication Protocol"):
+	 * a standby status update waits for the XLogData carrying the WAL it
+	 * reports; the client's CopyDone for the end of the server's data.
+	 */
+	reset();
+	f_startup_v(0x00030000, kv);
+	f_string('Q', "START_REPLICATION 0/1000000");
+	f_status_update(0x1000000);
+	f_status_update(0x1000020);
+	f_empty('c');
+	b_ready_after_ok();
+	b_copy_response('W', 0);
+	b_xlogdata(0x1000000, 16);
+	b_xlogdata(0x1000010, 16);
+	bbegin('d');
+	pgwire_put_byte1(&W, 'k');
+	pgwire_put_int64(&W, 0x1000020);
+	pgwire_put_int64(&W, 0);
+	pgwire_put_byte1(&W, 0);
+	end();
+	b_empty('c');
+	b_string('C', "START_STREAMING");
+	b_rfq('I');
+	expect_conversation("streaming replication",
+						"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+						"B:BackendKeyData B:ReadyForQuery F:Query B:CopyBothResponse "
+						"F:CopyData B:CopyData B:CopyData F:CopyData B:CopyData "
+						"F:CopyDone B:CopyDone B:CommandComplete B:ReadyForQuery", &st);
 }
 
 static void
