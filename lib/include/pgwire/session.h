@@ -125,7 +125,9 @@ PGWIRE_EXPORT void pgwire_conversation_free(pgwire_conversation *c);
  * ErrorResponse; Query, Sync, Flush, FunctionCall, CopyDone, CopyFail and
  * Terminate get backend messages up to ReadyForQuery, CopyInResponse
  * (then the frontend's copy data) or, in copy-both, the next CopyData
- * (the sides alternate until each has sent CopyDone).  A backend
+ * (the sides alternate until each has sent CopyDone; a Standby status
+ * update waits for the XLogData carrying the WAL it reports, and the
+ * frontend's CopyDone for the end of the backend's CopyData).  A backend
  * ReadyForQuery that no Sync/Query/FunctionCall asked for yet, or a
  * completion no Execute asked for, waits for the frontend's next
  * messages (Flush); when one side is used up the other goes on.
