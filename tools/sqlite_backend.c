@@ -1,0 +1,2555 @@
+/*
+ * tools/sqlite_backend.c
+ *    The SQLite application behind `pgwire serve` (see sqlite_backend.h):
+ *    libpgwire's backend callbacks answered from an embedded SQLite
+ *    database, as a PostgreSQL 15 server would answer them.
+ *
+ * What PostgreSQL clients expect and SQLite does not do by itself is done
+ * here: $1 parameters (rewritten to SQLite's ?1), "::type" casts (dropped),
+ * PostgreSQL type OIDs and text/binary output per type, CommandComplete
+ * tags, transaction status with PostgreSQL's aborted-transaction rule
+ * (25P02 until ROLLBACK), SQLSTATEs for SQLite's errors, and the commands
+ * and functions drivers send at startup (SET, SHOW, version(),
+ * current_setting(), ...), COPY FROM STDIN and COPY TO STDOUT in text and
+ * CSV format, and cancellation through sqlite3_interrupt().
+ */
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "sqlite_backend.h"
+
+/* ---- libsqlite3, loaded at run time -------------------------------------- */
+
+/*
+ * The functions we use, resolved by dlsym() into pointers of the very
+ * types sqlite3.h declares; the names are then redirected to the pointers.
+ */
+#define SQLITE_FUNCS(X) \
+	X(sqlite3_open_v2) X(sqlite3_close_v2) X(sqlite3_exec) X(sqlite3_free) \
+	X(sqlite3_busy_timeout) X(sqlite3_prepare_v2) X(sqlite3_step) \
+	X(sqlite3_reset) X(sqlite3_finalize) X(sqlite3_clear_bindings) \
+	X(sqlite3_bind_parameter_count) X(sqlite3_bind_null) X(sqlite3_bind_int64) \
+	X(sqlite3_bind_double) X(sqlite3_bind_text) X(sqlite3_bind_blob) \
+	X(sqlite3_column_count) X(sqlite3_column_name) X(sqlite3_column_decltype) \
+	X(sqlite3_column_type) X(sqlite3_column_int64) X(sqlite3_column_double) \
+	X(sqlite3_column_text) X(sqlite3_column_blob) X(sqlite3_column_bytes) \
+	X(sqlite3_changes) X(sqlite3_errmsg) X(sqlite3_extended_errcode) \
+	X(sqlite3_get_autocommit) X(sqlite3_interrupt) X(sqlite3_stmt_readonly) \
+	X(sqlite3_create_function_v2) X(sqlite3_value_text) X(sqlite3_value_double) \
+	X(sqlite3_result_text) X(sqlite3_result_int64) X(sqlite3_result_null) \
+	X(sqlite3_result_error) X(sqlite3_result_error_code) X(sqlite3_user_data) \
+	X(sqlite3_errstr)
+
+#define DECLARE_FN(n) static __typeof__(n) *p_##n;
+SQLITE_FUNCS(DECLARE_FN)
+
+static int
+load_sqlite(char *errbuf, size_t errlen)
+{
+	void	   *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		h = dlopen("libsqlite3.so", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+	{
+		snprintf(errbuf, errlen, "cannot load libsqlite3: %s", dlerror());
+		return -1;
+	}
+#define LOAD_FN(n) \
+	if ((*(void **) &p_##n = dlsym(h, #n)) == NULL) \
+	{ \
+		snprintf(errbuf, errlen, "libsqlite3 lacks %s", #n); \
+		return -1; \
+	}
+	SQLITE_FUNCS(LOAD_FN)
+	return 0;
+}
+
+#define sqlite3_open_v2 p_sqlite3_open_v2
+#define sqlite3_close_v2 p_sqlite3_close_v2
+#define sqlite3_exec p_sqlite3_exec
+#define sqlite3_free p_sqlite3_free
+#define sqlite3_busy_timeout p_sqlite3_busy_timeout
+#define sqlite3_prepare_v2 p_sqlite3_prepare_v2
+#define sqlite3_step p_sqlite3_step
+#define sqlite3_reset p_sqlite3_reset
+#define sqlite3_finalize p_sqlite3_finalize
+#define sqlite3_clear_bindings p_sqlite3_clear_bindings
+#define sqlite3_bind_parameter_count p_sqlite3_bind_parameter_count
+#define sqlite3_bind_null p_sqlite3_bind_null
+#define sqlite3_bind_int64 p_sqlite3_bind_int64
+#define sqlite3_bind_double p_sqlite3_bind_double
+#define sqlite3_bind_text p_sqlite3_bind_text
+#define sqlite3_bind_blob p_sqlite3_bind_blob
+#define sqlite3_column_count p_sqlite3_column_count
+#define sqlite3_column_name p_sqlite3_column_name
+#define sqlite3_column_decltype p_sqlite3_column_decltype
+#define sqlite3_column_type p_sqlite3_column_type
+#define sqlite3_column_int64 p_sqlite3_column_int64
+#define sqlite3_column_double p_sqlite3_column_double
+#define sqlite3_column_text p_sqlite3_column_text
+#define sqlite3_column_blob p_sqlite3_column_blob
+#define sqlite3_column_bytes p_sqlite3_column_bytes
+#define sqlite3_changes p_sqlite3_changes
+#define sqlite3_errmsg p_sqlite3_errmsg
+#define sqlite3_extended_errcode p_sqlite3_extended_errcode
+#define sqlite3_get_autocommit p_sqlite3_get_autocommit
+#define sqlite3_interrupt p_sqlite3_interrupt
+#define sqlite3_stmt_readonly p_sqlite3_stmt_readonly
+#define sqlite3_create_function_v2 p_sqlite3_create_function_v2
+#define sqlite3_value_text p_sqlite3_value_text
+#define sqlite3_value_double p_sqlite3_value_double
+#define sqlite3_result_text p_sqlite3_result_text
+#define sqlite3_result_int64 p_sqlite3_result_int64
+#define sqlite3_result_null p_sqlite3_result_null
+#define sqlite3_result_error p_sqlite3_result_error
+#define sqlite3_result_error_code p_sqlite3_result_error_code
+#define sqlite3_user_data p_sqlite3_user_data
+#define sqlite3_errstr p_sqlite3_errstr
+
+/* ---- types ------------------------------------------------------------ */
+
+#define BOOLOID 16
+#define BYTEAOID 17
+#define INT8OID 20
+#define INT2OID 21
+#define INT4OID 23
+#define TEXTOID 25
+#define OIDOID 26
+#define FLOAT4OID 700
+#define FLOAT8OID 701
+#define VARCHAROID 1043
+#define NUMERICOID 1700
+
+#define SERVER_VERSION "15.0 (pgwire)"
+
+const char *const sqlb_parameters[] = {
+	"client_encoding", "UTF8",
+	"DateStyle", "ISO, MDY",
+	"integer_datetimes", "on",
+	"IntervalStyle", "postgres",
+	"is_superuser", "on",
+	"server_encoding", "UTF8",
+	"server_version", SERVER_VERSION,
+	"session_authorization", "",
+	"standard_conforming_strings", "on",
+	"TimeZone", "UTC",
+	NULL, NULL
+};
+
+/* Settings SHOW knows besides the reported ones. */
+static const char *const extra_settings[] = {
+	"application_name", "",
+	"server_version_num", "150000",
+	"transaction_isolation", "serializable",
+	"default_transaction_isolation", "serializable",
+	"transaction_read_only", "off",
+	"max_identifier_length", "63",
+	"search_path", "\"$user\", public",
+	"extra_float_digits", "1",
+	"lc_collate", "C",
+	"lc_ctype", "C",
+	"statement_timeout", "0",
+	"lock_timeout", "0",
+	"max_connections", "100",
+	"block_size", "8192",
+	NULL, NULL
+};
+
+typedef enum cmd_kind
+{
+	K_EMPTY = 0,
+	K_SQL,						/* passed to SQLite */
+	K_BEGIN,
+	K_COMMIT,
+	K_ROLLBACK,
+	K_SET,
+	K_SHOW,
+	K_COPY,
+	K_NOOP						/* answered with its tag only */
+} cmd_kind;
+
+typedef struct setting
+{
+	struct setting *next;
+	char	   *name;
+	char	   *value;
+} setting;
+
+/* A prepared statement (Parse), shared by its portals. */
+typedef struct sq_stmt
+{
+	int			refs;
+	cmd_kind	kind;
+	char		tag[80];		/* command word(s) for CommandComplete */
+	char	   *sql;			/* rewritten text */
+	sqlite3_stmt *st;			/* K_SQL; NULL for the others */
+	int			st_busy;		/* a portal uses st */
+	int			nparams;
+	uint32_t   *types;			/* nparams */
+} sq_stmt;
+
+/* A portal (Bind), or the statement being run by a simple Query. */
+typedef struct sq_portal
+{
+	sq_stmt    *stmt;
+	sqlite3_stmt *st;
+	int			own_st;			/* st prepared for this portal */
+	int			ncols;
+	uint32_t   *types;			/* ncols, once decided */
+	int16_t    *formats;		/* ncols */
+	int			have_row;		/* a row was stepped but not sent */
+	int			started;
+	int			done;
+	int64_t		rows;
+} sq_portal;
+
+struct sqlb_session
+{
+	sqlite3    *db;
+	int32_t		pid;
+	int32_t		key;
+	int			aborted;		/* error inside BEGIN: 25P02 until ROLLBACK */
+	volatile int cancel;		/* CancelRequest arrived */
+	setting    *settings;
+	/* COPY FROM STDIN in progress */
+	sqlite3_stmt *copy_st;
+	int			copy_ncols;
+	int			copy_csv;
+	int64_t		copy_rows;
+	char	   *copy_buf;
+	size_t		copy_len;
+	struct sqlb_session *next_reg;
+};
+
+static char db_path[4096];
+static int	db_is_temp;
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlb_session *registry;
+
+/* ---- small string helpers ------------------------------------------------ */
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char	   *p = malloc(n + 1);
+
+	if (p)
+	{
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* Skip blanks and comments. */
+static const char *
+skip_space(const char *p)
+{
+	for (;;)
+	{
+		while (*p && isspace((unsigned char) *p))
+			p++;
+		if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				p++;
+		}
+		else if (p[0] == '/' && p[1] == '*')
+		{
+			const char *e = strstr(p + 2, "*/");
+
+			p = e ? e + 2 : p + strlen(p);
+		}
+		else
+			return p;
+	}
+}
+
+/* Copy the next word (letters, digits, _) upper-cased; return after it. */
+static const char *
+next_word(const char *p, char *out, size_t outlen)
+{
+	size_t		n = 0;
+
+	p = skip_space(p);
+	while (*p && (isalnum((unsigned char) *p) || *p == '_'))
+	{
+		if (n + 1 < outlen)
+			out[n++] = (char) toupper((unsigned char) *p);
+		p++;
+	}
+	out[n] = '\0';
+	return p;
+}
+
+/* End of the statement starting at p: the ';' outside quotes, or NUL. */
+static const char *
+statement_end(const char *p)
+{
+	while (*p && *p != ';')
+	{
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p++;
+
+			while (*p && !(*p == q && p[1] != q))
+				p += (*p == q) ? 2 : 1;
+			if (*p)
+				p++;
+		}
+		else
+			p++;
+	}
+	return p;
+}
+
+/*
+ * PostgreSQL spellings SQLite does not take, rewritten outside quotes and
+ * comments: $N -> ?N, "::type" casts dropped, serial -> integer.
+ */
+static char *
+rewrite_sql(const char *in)
+{
+	size_t		n = strlen(in);
+	char	   *out = malloc(n * 2 + 1);
+	size_t		o = 0;
+	const char *p = in;
+
+	if (!out)
+		return NULL;
+	while (*p)
+	{
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p;
+
+			out[o++] = *p++;
+			while (*p)
+			{
+				if (*p == q && p[1] == q)
+				{
+					out[o++] = *p++;
+					out[o++] = *p++;
+				}
+				else if (*p == q)
+					break;
+				else
+					out[o++] = *p++;
+			}
+			if (*p)
+				out[o++] = *p++;
+		}
+		else if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				out[o++] = *p++;
+		}
+		else if (p[0] == '$' && isdigit((unsigned char) p[1]))
+		{
+			out[o++] = '?';
+			p++;
+		}
+		else if (p[0] == ':' && p[1] == ':')
+		{
+			p += 2;
+			while (*p == ' ')
+				p++;
+			while (isalnum((unsigned char) *p) || *p == '_' || *p == '.' ||
+				   (*p == ' ' && strncasecmp(p, " precision", 10) == 0))
+				p += (*p == ' ') ? 10 : 1;
+			if (*p == '(')
+			{
+				while (*p && *p != ')')
+					p++;
+				if (*p)
+					p++;
+			}
+			if (p[0] == '[' && p[1] == ']')
+				p += 2;
+		}
+		else if ((isalpha((unsigned char) *p) || *p == '_') &&
+				 (p == in || !(isalnum((unsigned char) p[-1]) || p[-1] == '_')))
+		{
+			size_t		w = 0;
+
+			while (isalnum((unsigned char) p[w]) || p[w] == '_')
+				w++;
+			if ((w == 6 && strncasecmp(p, "serial", 6) == 0) ||
+				(w == 9 && strncasecmp(p, "bigserial", 9) == 0))
+			{
+				memcpy(out + o, "integer", 7);
+				o += 7;
+			}
+			else
+			{
+				memcpy(out + o, p, w);
+				o += w;
+			}
+			p += w;
+		}
+		else
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * What kind of command text is, and the tag word(s) PostgreSQL uses for it
+ * (docs: CommandComplete).
+ */
+static cmd_kind
+classify(const char *sql, char *tag, size_t taglen)
+{
+	char		w1[32],
+				w2[32],
+				w3[32];
+	const char *p = skip_space(sql);
+
+	while (*p == '(')
+		p = skip_space(p + 1);
+	if (!*p || *p == ';')
+	{
+		tag[0] = '\0';
+		return K_EMPTY;
+	}
+	p = next_word(p, w1, sizeof(w1));
+	p = next_word(p, w2, sizeof(w2));
+	next_word(p, w3, sizeof(w3));
+	snprintf(tag, taglen, "%s", w1);
+	if (!strcmp(w1, "SELECT") || !strcmp(w1, "VALUES") || !strcmp(w1, "WITH") ||
+		!strcmp(w1, "TABLE"))
+	{
+		snprintf(tag, taglen, "SELECT");
+		return K_SQL;
+	}
+	if (!strcmp(w1, "BEGIN") || !strcmp(w1, "START"))
+	{
+		snprintf(tag, taglen, !strcmp(w1, "START") ? "START TRANSACTION" : "BEGIN");
+		return K_BEGIN;
+	}
+	if (!strcmp(w1, "COMMIT") || !strcmp(w1, "END"))
+	{
+		snprintf(tag, taglen, "COMMIT");
+		return K_COMMIT;
+	}
+	if (!strcmp(w1, "ROLLBACK") || !strcmp(w1, "ABORT"))
+	{
+		snprintf(tag, taglen, "ROLLBACK");
+		return !strcmp(w2, "TO") ? K_SQL : K_ROLLBACK;
+	}
+	if (!strcmp(w1, "SET") || !strcmp(w1, "SHOW") || !strcmp(w1, "COPY"))
+		return !strcmp(w1, "SET") ? K_SET : !strcmp(w1, "SHOW") ? K_SHOW : K_COPY;
+	if (!strcmp(w1, "RESET") || !strcmp(w1, "DISCARD") || !strcmp(w1, "DEALLOCATE") ||
+		!strcmp(w1, "LISTEN") || !strcmp(w1, "UNLISTEN") || !strcmp(w1, "NOTIFY") ||
+		!strcmp(w1, "CHECKPOINT") || !strcmp(w1, "LOCK"))
+	{
+		if (!strcmp(w1, "DISCARD") || !strcmp(w1, "DEALLOCATE"))
+			snprintf(tag, taglen, "%s%s", w1, !strcmp(w2, "ALL") ? " ALL" : "");
+		if (!strcmp(w1, "LOCK"))
+			snprintf(tag, taglen, "LOCK TABLE");
+		return K_NOOP;
+	}
+	if (!strcmp(w1, "CREATE") || !strcmp(w1, "DROP") || !strcmp(w1, "ALTER"))
+	{
+		const char *obj = w2;
+
+		if (!strcmp(w2, "UNIQUE") || !strcmp(w2, "TEMP") || !strcmp(w2, "TEMPORARY") ||
+			!strcmp(w2, "VIRTUAL"))
+			obj = w3;
+		snprintf(tag, taglen, "%s %s", w1, obj);
+		return K_SQL;
+	}
+	if (!strcmp(w1, "TRUNCATE"))
+	{
+		snprintf(tag, taglen, "TRUNCATE TABLE");
+		return K_SQL;
+	}
+	return K_SQL;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* After an error inside an explicit transaction PostgreSQL aborts it. */
+static void
+mark_failed(sqlb_session *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		s->aborted = 1;
+}
+
+static void
+session_error(sqlb_session *s, pgwire_backend *b, const char *code, const char *msg,
+			  const char *detail)
+{
+	pgwire_backend_error(b, code, msg, detail, NULL);
+	mark_failed(s);
+}
+
+/* The SQLite error of the last call on s->db as an ErrorResponse. */
+static void
+sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
+{
+	const char *m = sqlite3_errmsg(s->db);
+	int			ext = sqlite3_extended_errcode(s->db);
+	const char *code = "XX000";
+	char		msg[512];
+	const char *q;
+
+	snprintf(msg, sizeof(msg), "%s", m);
+	switch (rc & 0xff)
+	{
+		case SQLITE_ERROR:
+			code = "42601";
+			if (!strncmp(m, "no such table: ", 15))
+			{
+				code = "42P01";
+				snprintf(msg, sizeof(msg), "relation \"%s\" does not exist", m + 15);
+			}
+			else if (!strncmp(m, "no such column: ", 16))
+			{
+				code = "42703";
+				snprintf(msg, sizeof(msg), "column \"%s\" does not exist", m + 16);
+			}
+			else if (!strncmp(m, "no such function: ", 18))
+			{
+				code = "42883";
+				snprintf(msg, sizeof(msg), "function %s does not exist", m + 18);
+			}
+			else if (strstr(m, "already exists"))
+				code = "42P07";
+			else if (!strncmp(m, "near \"", 6) && (q = strstr(m + 6, "\": syntax error")))
+				snprintf(msg, sizeof(msg), "syntax error at or near \"%.*s\"",
+						 (int) (q - (m + 6)), m + 6);
+			else if (!strcmp(m, "incomplete input"))
+				snprintf(msg, sizeof(msg), "syntax error at end of input");
+			else if (strstr(m, "syntax error") == NULL)
+				code = "42000";
+			break;
+		case SQLITE_CONSTRAINT:
+			code = ext == SQLITE_CONSTRAINT_NOTNULL ? "23502" :
+				ext == SQLITE_CONSTRAINT_FOREIGNKEY ? "23503" :
+				ext == SQLITE_CONSTRAINT_CHECK ? "23514" :
+				(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) ?
+				"23505" : "23000";
+			if (!strcmp(code, "23505"))
+				snprintf(msg, sizeof(msg), "duplicate key value violates unique constraint");
+			else if (!strcmp(code, "23502"))
+				snprintf(msg, sizeof(msg), "null value violates not-null constraint");
+			break;
+		case SQLITE_INTERRUPT:
+			code = "57014";
+			snprintf(msg, sizeof(msg), "canceling statement due to user request");
+			break;
+		case SQLITE_BUSY:
+		case SQLITE_LOCKED:
+			code = "40001";
+			snprintf(msg, sizeof(msg), "could not serialize access: database is locked");
+			break;
+		case SQLITE_READONLY:
+			code = "25006";
+			break;
+		case SQLITE_TOOBIG:
+			code = "54000";
+			break;
+		case SQLITE_MISMATCH:
+			code = "42804";
+			break;
+		case SQLITE_RANGE:
+			code = "08P01";
+			break;
+		case SQLITE_NOMEM:
+			code = "53200";
+			break;
+		case SQLITE_FULL:
+			code = "53100";
+			break;
+		case SQLITE_IOERR:
+			code = "58030";
+			break;
+		case SQLITE_CORRUPT:
+		case SQLITE_NOTADB:
+			code = "XX001";
+			break;
+		default:
+			break;
+	}
+	session_error(s, b, code, msg, strcmp(msg, m) ? m : NULL);
+}
+
+/* ---- settings --------------------------------------------------------- */
+
+static const char *
+lookup_in(const char *const *list, const char *name)
+{
+	for (; list[0]; list += 2)
+		if (strcasecmp(list[0], name) == 0)
+			return list[1];
+	return NULL;
+}
+
+static const char *
+get_setting(sqlb_session *s, const char *name)
+{
+	setting    *e;
+	const char *v;
+
+	for (e = s->settings; e; e = e->next)
+		if (strcasecmp(e->name, name) == 0)
+			return e->value;
+	if ((v = lookup_in(sqlb_parameters, name)) != NULL)
+		return v;
+	return lookup_in(extra_settings, name);
+}
+
+static void
+put_setting(sqlb_session *s, const char *name, const char *value)
+{
+	setting    *e;
+
+	for (e = s->settings; e; e = e->next)
+		if (strcasecmp(e->name, name) == 0)
+			break;
+	if (!e)
+	{
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return;
+		e->name = strdup(name);
+		e->next = s->settings;
+		s->settings = e;
+	}
+	free(e->value);
+	e->value = strdup(value);
+}
+
+void
+sqlb_session_setting(sqlb_session *s, const char *name, const char *value)
+{
+	put_setting(s, name, value);
+}
+
+const char *
+sqlb_session_get(sqlb_session *s, const char *name)
+{
+	return get_setting(s, name);
+}
+
+/* ---- SQL functions PostgreSQL clients call --------------------------------- */
+
+static void
+fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void) argc;
+	(void) argv;
+	sqlite3_result_text(ctx, "PostgreSQL " SERVER_VERSION " on SQLite", -1, SQLITE_STATIC);
+}
+
+static void
+fn_current_setting(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlb_session *s = sqlite3_user_data(ctx);
+	const char *name = (const char *) sqlite3_value_text(argv[0]);
+	const char *v = name ? get_setting(s, name) : NULL;
+
+	(void) argc;
+	if (v)
+		sqlite3_result_text(ctx, v, -1, SQLITE_TRANSIENT);
+	else if (argc > 1)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_error(ctx, "unrecognized configuration parameter", -1);
+}
+
+static void
+fn_text_const(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void) argc;
+	(void) argv;
+	sqlite3_result_text(ctx, (const char *) sqlite3_user_data(ctx), -1, SQLITE_STATIC);
+}
+
+static void
+fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlb_session *s = sqlite3_user_data(ctx);
+
+	(void) argc;
+	(void) argv;
+	sqlite3_result_int64(ctx, s->pid);
+}
+
+/* pg_sleep(seconds): sleeps in small steps so a cancel ends it. */
+static void
+fn_pg_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlb_session *s = sqlite3_user_data(ctx);
+	double		secs = sqlite3_value_double(argv[0]);
+	struct timespec step = {0, 10 * 1000 * 1000};
+
+	(void) argc;
+	for (; secs > 0; secs -= 0.01)
+	{
+		if (s->cancel)
+		{
+			sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+			return;
+		}
+		nanosleep(&step, NULL);
+	}
+	sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+}
+
+static void
+fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char		buf[64];
+	struct timespec ts;
+	struct tm	tm;
+
+	(void) argc;
+	(void) argv;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06ld+00",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, ts.tv_nsec / 1000);
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void
+add_functions(sqlb_session *s)
+{
+	sqlite3_create_function_v2(s->db, "version", 0, SQLITE_UTF8, NULL, fn_version, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_setting", 1, SQLITE_UTF8, s, fn_current_setting, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_setting", 2, SQLITE_UTF8, s, fn_current_setting, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_database", 0, SQLITE_UTF8, "main", fn_text_const, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_schema", 0, SQLITE_UTF8, "public", fn_text_const, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "pg_backend_pid", 0, SQLITE_UTF8, s, fn_backend_pid, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "pg_sleep", 1, SQLITE_UTF8, s, fn_pg_sleep, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "now", 0, SQLITE_UTF8, NULL, fn_now, NULL, NULL, NULL);
+}
+
+/* ---- init and sessions ------------------------------------------------- */
+
+static int
+exec_simple(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
+{
+	char	   *e = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK)
+	{
+		snprintf(errbuf, errlen, "%s: %s", sql, e ? e : "error");
+		sqlite3_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sqlb_init(const char *path, char *errbuf, size_t errlen)
+{
+	sqlite3    *db = NULL;
+	int			rc;
+
+	if (load_sqlite(errbuf, errlen) != 0)
+		return -1;
+	if (strcmp(path, ":memory:") == 0)
+	{
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(db_path, sizeof(db_path), "%s/pgwire-serve-%ld.db",
+				 tmp && *tmp ? tmp : "/tmp", (long) getpid());
+		unlink(db_path);
+		db_is_temp = 1;
+	}
+	else
+		snprintf(db_path, sizeof(db_path), "%s", path);
+	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+						 SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK)
+	{
+		snprintf(errbuf, errlen, "cannot open %s: %s", db_path,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close_v2(db);
+		return -1;
+	}
+	rc = exec_simple(db, "PRAGMA journal_mode=WAL", errbuf, errlen);
+	sqlite3_close_v2(db);
+	return rc;
+}
+
+void
+sqlb_shutdown(void)
+{
+	char		p[4200];
+
+	if (!db_is_temp)
+		return;
+	unlink(db_path);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+}
+
+sqlb_session *
+sqlb_session_open(int32_t process_id, int32_t secret_key, char *errbuf, size_t errlen)
+{
+	sqlb_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+	{
+		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+						NULL) != SQLITE_OK)
+	{
+		snprintf(errbuf, errlen, "cannot open %s: %s", db_path,
+				 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close_v2(s->db);
+		free(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	/* a temporary database needs no durability; a real file keeps WAL's
+	 * default: every commit survives a crash of this process */
+	exec_simple(s->db, db_is_temp ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL",
+				errbuf, errlen);
+	add_functions(s);
+	s->pid = process_id;
+	s->key = secret_key;
+	pthread_mutex_lock(&reg_lock);
+	s->next_reg = registry;
+	registry = s;
+	pthread_mutex_unlock(&reg_lock);
+	return s;
+}
+
+void
+sqlb_session_close(sqlb_session *s)
+{
+	sqlb_session **p;
+	setting    *e;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	for (p = &registry; *p; p = &(*p)->next_reg)
+		if (*p == s)
+		{
+			*p = s->next_reg;
+			break;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	if (s->copy_st)
+		sqlite3_finalize(s->copy_st);
+	/* what a vanished client left uncommitted is rolled back, as in PG */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close_v2(s->db);
+	while ((e = s->settings) != NULL)
+	{
+		s->settings = e->next;
+		free(e->name);
+		free(e->value);
+		free(e);
+	}
+	free(s->copy_buf);
+	free(s);
+}
+
+int
+sqlb_cancel(int32_t process_id, int32_t secret_key)
+{
+	sqlb_session *s;
+	int			found = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (s = registry; s; s = s->next_reg)
+		if (s->pid == process_id && s->key == secret_key)
+		{
+			s->cancel = 1;
+			sqlite3_interrupt(s->db);
+			found = 1;
+		}
+	pthread_mutex_unlock(&reg_lock);
+	return found;
+}
+
+/* ---- values: SQLite -> PostgreSQL --------------------------------------- */
+
+/* The PostgreSQL type of a declared SQLite column type (NULL: unknown). */
+static uint32_t
+decl_type(const char *decl)
+{
+	char		u[64];
+	size_t		i;
+
+	if (!decl)
+		return 0;
+	for (i = 0; decl[i] && i + 1 < sizeof(u); i++)
+		u[i] = (char) toupper((unsigned char) decl[i]);
+	u[i] = '\0';
+	if (strstr(u, "BOOL"))
+		return BOOLOID;
+	if (strstr(u, "INT"))
+		return INT8OID;
+	if (strstr(u, "NUMERIC") || strstr(u, "DECIMAL"))
+		return NUMERICOID;
+	if (strstr(u, "REAL") || strstr(u, "FLOA") || strstr(u, "DOUB"))
+		return FLOAT8OID;
+	if (strstr(u, "BLOB") || strstr(u, "BYTEA"))
+		return BYTEAOID;
+	return TEXTOID;
+}
+
+/* The type of column i: declared, else from the value in the current row. */
+static uint32_t
+column_type(sqlite3_stmt *st, int i, int have_row)
+{
+	uint32_t	t = decl_type(sqlite3_column_decltype(st, i));
+
+	if (t || !have_row)
+		return t ? t : TEXTOID;
+	switch (sqlite3_column_type(st, i))
+	{
+		case SQLITE_INTEGER:
+			return INT8OID;
+		case SQLITE_FLOAT:
+			return FLOAT8OID;
+		case SQLITE_BLOB:
+			return BYTEAOID;
+		default:
+			return TEXTOID;
+	}
+}
+
+/* float8 output as PostgreSQL 15 writes it: the shortest exact form. */
+static void
+float_text(double d, char *buf, size_t len)
+{
+	int			prec;
+
+	if (isnan(d))
+	{
+		snprintf(buf, len, "NaN");
+		return;
+	}
+	if (isinf(d))
+	{
+		snprintf(buf, len, d > 0 ? "Infinity" : "-Infinity");
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++)
+	{
+		snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+}
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	int			i;
+
+	for (i = n - 1; i >= 0; i--)
+	{
+		p[i] = (uint8_t) v;
+		v >>= 8;
+	}
+}
+
+/*
+ * numeric's binary form (numeric_send): ndigits, weight, sign, dscale and
+ * base-10000 digits, from a plain decimal string.  -1 if not a number.
+ */
+static int
+numeric_binary(const char *s, uint8_t *out, size_t outlen, size_t *len)
+{
+	char		digits[512];
+	int			nint = 0,
+				nfrac = 0,
+				neg = 0,
+				ndig,
+				weight,
+				i,
+				g,
+				first,
+				last,
+				n = 0;
+	int16_t		groups[160];
+	const char *p = s;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (!strcasecmp(p, "nan"))
+	{
+		if (outlen < 8)
+			return -1;
+		memset(out, 0, 8);
+		put_be(out + 4, 0xC000, 2);
+		*len = 8;
+		return 0;
+	}
+	while (isdigit((unsigned char) *p) && n < 240)
+		digits[n++] = *p++, nint++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char) *p) && n < 480; p++)
+			digits[n++] = *p, nfrac++;
+	if (*p || n == 0)
+		return -1;
+	/* pad to whole groups on both sides of the point */
+	{
+		char		padded[1024];
+		int			lead = (4 - nint % 4) % 4,
+					trail = (4 - nfrac % 4) % 4,
+					m = 0;
+
+		for (i = 0; i < lead; i++)
+			padded[m++] = '0';
+		memcpy(padded + m, digits, n);
+		m += n;
+		for (i = 0; i < trail; i++)
+			padded[m++] = '0';
+		ndig = m / 4;
+		for (g = 0; g < ndig; g++)
+			groups[g] = (int16_t) ((padded[g * 4] - '0') * 1000 + (padded[g * 4 + 1] - '0') * 100 +
+								   (padded[g * 4 + 2] - '0') * 10 + (padded[g * 4 + 3] - '0'));
+		weight = (nint + lead) / 4 - 1;
+	}
+	first = 0;
+	while (first < ndig && groups[first] == 0)
+		first++, weight--;
+	last = ndig;
+	while (last > first && groups[last - 1] == 0)
+		last--;
+	if (first == last)
+		weight = 0, neg = 0;
+	if (outlen < (size_t) (8 + 2 * (last - first)))
+		return -1;
+	put_be(out, (uint64_t) (last - first), 2);
+	put_be(out + 2, (uint64_t) (uint16_t) weight, 2);
+	put_be(out + 4, neg ? 0x4000 : 0, 2);
+	put_be(out + 6, (uint64_t) nfrac, 2);
+	for (g = first; g < last; g++)
+		put_be(out + 8 + 2 * (g - first), (uint64_t) groups[g], 2);
+	*len = 8 + 2 * (size_t) (last - first);
+	return 0;
+}
+
+/* Append column i of the current row in the given type and format. */
+static void
+put_column(pgwire_backend *b, sqlite3_stmt *st, int i, uint32_t type, int16_t format)
+{
+	int			stype = sqlite3_column_type(st, i);
+	char		buf[64];
+	uint8_t		bin[1100];
+	const unsigned char *t;
+	int			n;
+
+	if (stype == SQLITE_NULL)
+	{
+		pgwire_backend_row_value(b, NULL, 0);
+		return;
+	}
+	if (type == BYTEAOID)
+	{
+		const uint8_t *p = sqlite3_column_blob(st, i);
+		size_t		len = (size_t) sqlite3_column_bytes(st, i),
+					k;
+		char	   *hex;
+
+		if (format == 1)
+		{
+			pgwire_backend_row_value(b, p ? p : (const uint8_t *) "", len);
+			return;
+		}
+		hex = malloc(2 * len + 3);
+		if (!hex)
+			return;
+		hex[0] = '\\';
+		hex[1] = 'x';
+		for (k = 0; k < len; k++)
+			snprintf(hex + 2 + 2 * k, 3, "%02x", p[k]);
+		pgwire_backend_row_value(b, hex, 2 * len + 2);
+		free(hex);
+		return;
+	}
+	if (type == BOOLOID)
+	{
+		int			v;
+
+		if (stype == SQLITE_TEXT)
+		{
+			t = sqlite3_column_text(st, i);
+			v = t && (t[0] == 't' || t[0] == 'T' || t[0] == '1' || t[0] == 'y' ||
+					  t[0] == 'Y' || !strcasecmp((const char *) t, "on"));
+		}
+		else
+			v = sqlite3_column_double(st, i) != 0;
+		if (format == 1)
+			pgwire_backend_row_value(b, v ? "\1" : "\0", 1);
+		else
+			pgwire_backend_row_value(b, v ? "t" : "f", 1);
+		return;
+	}
+	if (format == 1 && type == INT8OID)
+	{
+		put_be(bin, (uint64_t) sqlite3_column_int64(st, i), 8);
+		pgwire_backend_row_value(b, bin, 8);
+		return;
+	}
+	if (format == 1 && type == FLOAT8OID)
+	{
+		double		d = sqlite3_column_double(st, i);
+		uint64_t	u;
+
+		memcpy(&u, &d, 8);
+		put_be(bin, u, 8);
+		pgwire_backend_row_value(b, bin, 8);
+		return;
+	}
+	/* text of the value; numeric and text keep SQLite's own text */
+	if (stype == SQLITE_INTEGER)
+		n = snprintf(buf, sizeof(buf), "%lld", (long long) sqlite3_column_int64(st, i));
+	else if (stype == SQLITE_FLOAT)
+	{
+		double		d = sqlite3_column_double(st, i);
+
+		if (type == NUMERICOID && d == floor(d) && fabs(d) < 1e15)
+			snprintf(buf, sizeof(buf), "%.0f", d);
+		else if (type == NUMERICOID && fabs(d) < 1e15 && fabs(d) >= 1e-4)
+		{
+			char	   *e;
+			char		sh[64];
+
+			snprintf(buf, sizeof(buf), "%.15f", d);
+			float_text(d, sh, sizeof(sh));
+			/* the fixed form, trimmed to the digits the shortest form has */
+			e = buf + strlen(buf) - 1;
+			while (*e == '0')
+				*e-- = '\0';
+			if (*e == '.')
+				*e = '\0';
+			if (strchr(sh, 'e') == NULL)
+				memcpy(buf, sh, sizeof(sh));
+		}
+		else
+			float_text(d, buf, sizeof(buf));
+		n = (int) strlen(buf);
+	}
+	else
+		n = -1;
+	if (n >= 0)
+		t = (const unsigned char *) buf;
+	else
+	{
+		t = sqlite3_column_text(st, i);
+		n = sqlite3_column_bytes(st, i);
+	}
+	if (format == 1 && type == NUMERICOID)
+	{
+		size_t		len;
+		char		tmp[600];
+
+		snprintf(tmp, sizeof(tmp), "%.*s", n, (const char *) t);
+		if (numeric_binary(tmp, bin, sizeof(bin), &len) == 0)
+		{
+			pgwire_backend_row_value(b, bin, len);
+			return;
+		}
+	}
+	pgwire_backend_row_value(b, t ? (const void *) t : "", (size_t) n);
+}
+
+/* ---- values: PostgreSQL -> SQLite (Bind) -------------------------------- */
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+hexval(int c)
+{
+	return isdigit(c) ? c - '0' : (tolower(c) >= 'a' && tolower(c) <= 'f') ?
+		tolower(c) - 'a' + 10 : -1;
+}
+
+/* Bind a text-format value according to its declared type. */
+static int
+bind_text(sqlite3_stmt *st, int idx, uint32_t type, const char *v, size_t len)
+{
+	char		tmp[64];
+	char	   *end;
+
+	if (len < sizeof(tmp) && (type == INT8OID || type == INT4OID || type == INT2OID ||
+							  type == OIDOID || type == FLOAT4OID || type == FLOAT8OID ||
+							  type == NUMERICOID || type == BOOLOID))
+	{
+		memcpy(tmp, v, len);
+		tmp[len] = '\0';
+		if (type == BOOLOID)
+			return sqlite3_bind_int64(st, idx, strchr("tTyY1", tmp[0]) != NULL ||
+									  !strcasecmp(tmp, "on"));
+		errno = 0;
+		{
+			long long	i = strtoll(tmp, &end, 10);
+
+			if (*tmp && !*end && errno == 0)
+				return sqlite3_bind_int64(st, idx, i);
+		}
+		{
+			double		d = strtod(tmp, &end);
+
+			if (*tmp && !*end)
+				return sqlite3_bind_double(st, idx, d);
+		}
+	}
+	if (type == BYTEAOID && len >= 2 && v[0] == '\\' && v[1] == 'x')
+	{
+		size_t		n = (len - 2) / 2,
+					k;
+		uint8_t    *p = malloc(n + 1);
+		int			rc;
+
+		if (!p)
+			return SQLITE_NOMEM;
+		for (k = 0; k < n; k++)
+			p[k] = (uint8_t) (hexval((unsigned char) v[2 + 2 * k]) * 16 +
+							  hexval((unsigned char) v[3 + 2 * k]));
+		rc = sqlite3_bind_blob(st, idx, p, (int) n, SQLITE_TRANSIENT);
+		free(p);
+		return rc;
+	}
+	if (type == BYTEAOID)
+		return sqlite3_bind_blob(st, idx, v, (int) len, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(st, idx, v, (int) len, SQLITE_TRANSIENT);
+}
+
+/* numeric_recv, to text. */
+static int
+numeric_from_binary(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+	int			ndig,
+				weight,
+				sign,
+				dscale,
+				i,
+				o = 0;
+
+	if (len < 8)
+		return -1;
+	ndig = (int) get_be(p, 2);
+	weight = (int16_t) get_be(p + 2, 2);
+	sign = (int) get_be(p + 4, 2);
+	dscale = (int) get_be(p + 6, 2);
+	if (len != 8 + 2 * (size_t) ndig || outlen < 64 + 4 * (size_t) (ndig + abs(weight)) + dscale)
+		return -1;
+	if (sign == 0xC000)
+		return snprintf(out, outlen, "NaN"), 0;
+	if (sign == 0x4000)
+		out[o++] = '-';
+	if (weight < 0)
+		out[o++] = '0';
+	for (i = 0; i <= weight; i++)
+		o += sprintf(out + o, i == 0 ? "%d" : "%04d",
+					 i < ndig ? (int) get_be(p + 8 + 2 * i, 2) : 0);
+	if (dscale > 0)
+	{
+		int			k = 0;
+
+		out[o++] = '.';
+		for (i = weight + 1; k < dscale; i++)
+		{
+			char		g[8];
+			int			d = (i >= 0 && i < ndig) ? (int) get_be(p + 8 + 2 * i, 2) : 0,
+						j;
+
+			snprintf(g, sizeof(g), "%04d", d);
+			for (j = 0; j < 4 && k < dscale; j++, k++)
+				out[o++] = g[j];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Bind a binary-format value; -1 for a type we cannot read. */
+static int
+bind_binary(sqlite3_stmt *st, int idx, uint32_t type, const uint8_t *v, size_t len)
+{
+	char		num[1200];
+
+	switch (type)
+	{
+		case BOOLOID:
+			return len == 1 ? sqlite3_bind_int64(st, idx, v[0] != 0) : -1;
+		case INT2OID:
+			return len == 2 ? sqlite3_bind_int64(st, idx, (int16_t) get_be(v, 2)) : -1;
+		case INT4OID:
+			return len == 4 ? sqlite3_bind_int64(st, idx, (int32_t) get_be(v, 4)) : -1;
+		case OIDOID:
+			return len == 4 ? sqlite3_bind_int64(st, idx, (uint32_t) get_be(v, 4)) : -1;
+		case INT8OID:
+			return len == 8 ? sqlite3_bind_int64(st, idx, (int64_t) get_be(v, 8)) : -1;
+		case FLOAT4OID:
+			if (len == 4)
+			{
+				uint32_t	u = (uint32_t) get_be(v, 4);
+				float		f;
+
+				memcpy(&f, &u, 4);
+				return sqlite3_bind_double(st, idx, f);
+			}
+			return -1;
+		case FLOAT8OID:
+			if (len == 8)
+			{
+				uint64_t	u = get_be(v, 8);
+				double		d;
+
+				memcpy(&d, &u, 8);
+				return sqlite3_bind_double(st, idx, d);
+			}
+			return -1;
+		case BYTEAOID:
+			return sqlite3_bind_blob(st, idx, len ? (const void *) v : "", (int) len,
+									 SQLITE_TRANSIENT);
+		case TEXTOID:
+		case VARCHAROID:
+		case 19:				/* name */
+		case 1042:				/* bpchar */
+			return sqlite3_bind_text(st, idx, (const char *) v, (int) len, SQLITE_TRANSIENT);
+		case NUMERICOID:
+			if (numeric_from_binary(v, len, num, sizeof(num)) != 0)
+				return -1;
+			return bind_text(st, idx, NUMERICOID, num, strlen(num));
+		default:
+			return -1;
+	}
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+static void
+stmt_unref(sq_stmt *st)
+{
+	if (!st || --st->refs > 0)
+		return;
+	if (st->st)
+		sqlite3_finalize(st->st);
+	free(st->sql);
+	free(st->types);
+	free(st);
+}
+
+/*
+ * Prepare one statement of text (rewritten already); *tail is set after
+ * it.  K_SQL statements are compiled by SQLite; the others are ours.
+ */
+static sq_stmt *
+stmt_make(sqlb_session *s, pgwire_backend *b, const char *text, const char **tail)
+{
+	sq_stmt    *st = calloc(1, sizeof(*st));
+	const char *end;
+
+	if (!st)
+	{
+		pgwire_backend_error(b, "53200", "out of memory", NULL, NULL);
+		return NULL;
+	}
+	st->refs = 1;
+	st->kind = classify(text, st->tag, sizeof(st->tag));
+	if (st->kind == K_SQL)
+	{
+		const char *sql = text;
+		char	   *conv = NULL;
+		int			rc;
+		char		w[16];
+
+		/* TRUNCATE t is DELETE FROM t for SQLite */
+		if (!strcmp(st->tag, "TRUNCATE TABLE"))
+		{
+			const char *p = next_word(text, w, sizeof(w));
+
+			p = skip_space(p);
+			if (!strncasecmp(p, "TABLE", 5))
+				p += 5;
+			conv = malloc(strlen(p) + 16);
+			if (conv)
+				sprintf(conv, "DELETE FROM %s", p);
+			sql = conv ? conv : text;
+		}
+		rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, tail);
+		if (conv)
+		{
+			/* the tail must point into text: TRUNCATE ends at ';' */
+			*tail = statement_end(text);
+			free(conv);
+		}
+		if (rc != SQLITE_OK)
+		{
+			sqlite_error(s, b, rc);
+			free(st);
+			return NULL;
+		}
+		if (!st->st)
+			st->kind = K_EMPTY;
+		else
+			st->nparams = sqlite3_bind_parameter_count(st->st);
+		st->sql = xstrndup(text, (size_t) (*tail - text));
+	}
+	else
+	{
+		end = statement_end(text);
+		st->sql = xstrndup(text, (size_t) (end - text));
+		*tail = end;
+	}
+	return st;
+}
+
+static sq_portal *
+portal_make(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
+{
+	sq_portal  *p = calloc(1, sizeof(*p));
+	int			rc;
+
+	if (!p)
+		return NULL;
+	p->stmt = st;
+	st->refs++;
+	if (st->kind == K_SQL)
+	{
+		if (!st->st_busy)
+		{
+			p->st = st->st;
+			st->st_busy = 1;
+		}
+		else
+		{
+			const char *tail;
+
+			rc = sqlite3_prepare_v2(s->db, st->sql, -1, &p->st, &tail);
+			if (rc != SQLITE_OK)
+			{
+				sqlite_error(s, b, rc);
+				stmt_unref(st);
+				free(p);
+				return NULL;
+			}
+			p->own_st = 1;
+		}
+		p->ncols = sqlite3_column_count(p->st);
+	}
+	else if (st->kind == K_SHOW)
+		p->ncols = 1;
+	return p;
+}
+
+static void
+portal_free(sq_portal *p)
+{
+	if (!p)
+		return;
+	if (p->st)
+	{
+		sqlite3_reset(p->st);
+		sqlite3_clear_bindings(p->st);
+		if (p->own_st)
+			sqlite3_finalize(p->st);
+		else
+			p->stmt->st_busy = 0;
+	}
+	free(p->types);
+	free(p->formats);
+	stmt_unref(p->stmt);
+	free(p);
+}
+
+/* Step once; SQLITE_ROW, SQLITE_DONE or an error already reported. */
+static int
+portal_step(sqlb_session *s, pgwire_backend *b, sq_portal *p)
+{
+	int			rc = sqlite3_step(p->st);
+
+	p->started = 1;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	{
+		if (rc == SQLITE_DONE)
+			p->done = 1;
+		return rc;
+	}
+	sqlite_error(s, b, rc);
+	sqlite3_reset(p->st);
+	p->done = 1;
+	return rc;
+}
+
+/* Fix the column types and formats, stepping to the first row if needed. */
+static int
+portal_describe(sqlb_session *s, pgwire_backend *b, sq_portal *p,
+				const int16_t *rformats, uint32_t nrformats)
+{
+	int			i;
+
+	if (p->types || p->ncols == 0)
+		return 0;
+	p->types = calloc((size_t) p->ncols, sizeof(uint32_t));
+	p->formats = calloc((size_t) p->ncols, sizeof(int16_t));
+	if (!p->types || !p->formats)
+		return -1;
+	for (i = 0; i < p->ncols; i++)
+		p->formats[i] = nrformats == 0 ? 0 : rformats[nrformats == 1 ? 0 : (uint32_t) i < nrformats ? i : 0];
+	if (p->stmt->kind == K_SHOW)
+	{
+		p->types[0] = TEXTOID;
+		return 0;
+	}
+	if (!p->started)
+	{
+		int			rc = portal_step(s, b, p);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+		p->have_row = rc == SQLITE_ROW;
+	}
+	for (i = 0; i < p->ncols; i++)
+		p->types[i] = column_type(p->st, i, p->have_row);
+	return 0;
+}
+
+static void
+send_row_description(pgwire_backend *b, sq_portal *p, const char *show_name)
+{
+	pgwire_column cols[64] = {{{0}}};
+	pgwire_column *c = p->ncols <= 64 ? cols : calloc((size_t) p->ncols, sizeof(*c));
+	int			i;
+
+	if (!c)
+		return;
+	for (i = 0; i < p->ncols; i++)
+	{
+		const char *name = show_name ? show_name : sqlite3_column_name(p->st, i);
+		uint32_t	t = p->types ? p->types[i] : TEXTOID;
+
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].name.ptr = (const uint8_t *) (name ? name : "?column?");
+		c[i].name.len = strlen((const char *) c[i].name.ptr);
+		c[i].type_oid = t;
+		c[i].type_size = (int16_t) (t == BOOLOID ? 1 : (t == INT8OID || t == FLOAT8OID) ? 8 : -1);
+		c[i].type_modifier = -1;
+		c[i].format = p->formats ? p->formats[i] : 0;
+	}
+	pgwire_backend_row_description(b, (size_t) p->ncols, c);
+	if (c != cols)
+		free(c);
+}
+
+/* CommandComplete for a finished SQL statement. */
+static void
+complete_sql(sqlb_session *s, pgwire_backend *b, sq_portal *p)
+{
+	char		tag[128];
+	const char *t = p->stmt->tag;
+	int64_t		n = p->ncols > 0 ? p->rows : sqlite3_changes(s->db);
+
+	if (!strcmp(t, "INSERT"))
+		snprintf(tag, sizeof(tag), "INSERT 0 %lld", (long long) n);
+	else if (!strcmp(t, "UPDATE") || !strcmp(t, "DELETE") || !strcmp(t, "SELECT"))
+		snprintf(tag, sizeof(tag), "%s %lld", t, (long long) n);
+	else if (p->ncols > 0 && (!strcmp(t, "PRAGMA") || !strcmp(t, "EXPLAIN")))
+		snprintf(tag, sizeof(tag), "SELECT %lld", (long long) n);
+	else
+		snprintf(tag, sizeof(tag), "%s", t);
+	pgwire_backend_command_complete(b, tag);
+}
+
+/* ---- our own commands: SET, SHOW, BEGIN, COMMIT, ROLLBACK ---------------- */
+
+static int
+run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
+{
+	int			in_txn = !sqlite3_get_autocommit(s->db);
+	const char *sql = NULL;
+	const char *tag = st->tag;
+	int			rc;
+
+	switch (st->kind)
+	{
+		case K_BEGIN:
+			if (in_txn)
+				pgwire_backend_notice(b, "there is already a transaction in progress");
+			else
+				sql = "BEGIN IMMEDIATE";
+			break;
+		case K_COMMIT:
+			if (!in_txn)
+				pgwire_backend_notice(b, "there is no transaction in progress");
+			else if (s->aborted)
+			{
+				sql = "ROLLBACK";
+				tag = "ROLLBACK";
+			}
+			else
+				sql = "COMMIT";
+			break;
+		default:
+			if (!in_txn)
+				pgwire_backend_notice(b, "there is no transaction in progress");
+			else
+				sql = "ROLLBACK";
+			break;
+	}
+	if (sql)
+	{
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+		{
+			sqlite_error(s, b, rc);
+			return -1;
+		}
+	}
+	if (st->kind != K_BEGIN)
+		s->aborted = 0;
+	pgwire_backend_command_complete(b, tag);
+	return 0;
+}
+
+/* SET [SESSION|LOCAL] name {TO|=} value | SET TIME ZONE value */
+static int
+run_set(sqlb_session *s, pgwire_backend *b, const char *sql)
+{
+	char		name[128],
+				w[32],
+				value[512];
+	const char *p = next_word(sql, w, sizeof(w));
+	size_t		n = 0;
+
+	p = skip_space(p);
+	if (!strncasecmp(p, "SESSION ", 8) && strncasecmp(p, "SESSION CHARACTERISTICS", 23))
+		p = skip_space(p + 8);
+	else if (!strncasecmp(p, "LOCAL ", 6))
+		p = skip_space(p + 6);
+	if (!strncasecmp(p, "TIME ZONE", 9))
+	{
+		snprintf(name, sizeof(name), "TimeZone");
+		p = skip_space(p + 9);
+	}
+	else
+	{
+		while (*p && (isalnum((unsigned char) *p) || *p == '_' || *p == '.') && n + 1 < sizeof(name))
+			name[n++] = *p++;
+		name[n] = '\0';
+		p = skip_space(p);
+		if (*p == '=')
+			p = skip_space(p + 1);
+		else if (!strncasecmp(p, "TO", 2))
+			p = skip_space(p + 2);
+		else if (!strcasecmp(name, "TRANSACTION") || !strcasecmp(name, "SESSION"))
+		{
+			pgwire_backend_command_complete(b, "SET");
+			return 0;
+		}
+	}
+	n = 0;
+	while (*p && *p != ';' && n + 1 < sizeof(value))
+	{
+		if (*p != '\'')
+			value[n++] = *p;
+		p++;
+	}
+	while (n > 0 && isspace((unsigned char) value[n - 1]))
+		n--;
+	value[n] = '\0';
+	if (!*name)
+	{
+		session_error(s, b, "42601", "syntax error at or near \"SET\"", NULL);
+		return -1;
+	}
+	put_setting(s, name, value);
+	/* GUC_REPORT parameters are reported back, as the server does */
+	if (lookup_in(sqlb_parameters, name) && strcasecmp(name, "server_version") &&
+		strcasecmp(name, "server_encoding"))
+		pgwire_backend_parameter_status(b, name, value);
+	pgwire_backend_command_complete(b, "SET");
+	return 0;
+}
+
+static const char *
+show_name(const char *sql, char *name, size_t len)
+{
+	char		w[16];
+	const char *p = skip_space(next_word(sql, w, sizeof(w)));
+	size_t		n = 0;
+
+	while (*p && (isalnum((unsigned char) *p) || *p == '_' || *p == '.') && n + 1 < len)
+		name[n++] = (char) tolower((unsigned char) *p++);
+	name[n] = '\0';
+	if (!strcmp(name, "time"))
+		snprintf(name, len, "timezone");
+	return name;
+}
+
+static int
+run_show(sqlb_session *s, pgwire_backend *b, sq_portal *p, int describe)
+{
+	char		name[128];
+	const char *v;
+	char		msg[200];
+
+	show_name(p->stmt->sql, name, sizeof(name));
+	v = get_setting(s, name);
+	if (!v)
+	{
+		snprintf(msg, sizeof(msg), "unrecognized configuration parameter \"%s\"", name);
+		session_error(s, b, "42704", msg, NULL);
+		return -1;
+	}
+	if (describe)
+		send_row_description(b, p, name);
+	pgwire_backend_row_begin(b, 1);
+	pgwire_backend_row_value(b, v, strlen(v));
+	pgwire_backend_row_end(b);
+	pgwire_backend_command_complete(b, "SHOW");
+	return 0;
+}
+
+/* ---- COPY -------------------------------------------------------------- */
+
+static int copy_out(sqlb_session *s, pgwire_backend *b, const char *table,
+					const char *query, int csv);
+
+/*
+ * COPY table [(cols)] FROM STDIN | TO STDOUT [WITH] [(FORMAT csv)|CSV];
+ * COPY (query) TO STDOUT.  Text and CSV formats, default options.
+ */
+static int
+run_copy(sqlb_session *s, pgwire_backend *b, const char *sql)
+{
+	char		w[32],
+				target[1024] = "",
+				cols[1024] = "",
+				dir[16],
+				where[16];
+	const char *p = skip_space(next_word(sql, w, sizeof(w)));
+	const char *q;
+	int			csv;
+	char	   *ins;
+	int			ncols = 0,
+				rc,
+				i;
+	size_t		o;
+
+	if (*p == '(')
+	{
+		int			depth = 0;
+
+		q = p;
+		do
+		{
+			depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+			q++;
+		} while (*q && depth > 0);
+		snprintf(target, sizeof(target), "%.*s", (int) (q - p - 2), p + 1);
+		p = q;
+	}
+	else
+	{
+		q = p;
+		while (*q && !isspace((unsigned char) *q) && *q != '(')
+			q++;
+		snprintf(target, sizeof(target), "%.*s", (int) (q - p), p);
+		p = skip_space(q);
+		if (*p == '(')
+		{
+			q = strchr(p, ')');
+			if (!q)
+				goto syntax;
+			snprintf(cols, sizeof(cols), "%.*s", (int) (q - p - 1), p + 1);
+			p = q + 1;
+		}
+	}
+	p = next_word(p, dir, sizeof(dir));
+	p = next_word(p, where, sizeof(where));
+	for (q = p, csv = 0; *q && !csv; q++)
+		csv = strncasecmp(q, "csv", 3) == 0;
+	if (!strcmp(dir, "TO") && !strcmp(where, "STDOUT"))
+		return sql[strlen(w) + (size_t) (skip_space(sql + strlen(w)) - (sql + strlen(w)))] == '(' ?
+			copy_out(s, b, NULL, target, csv) : copy_out(s, b, target, NULL, csv);
+	if (strcmp(dir, "FROM") || strcmp(where, "STDIN"))
+	{
+		session_error(s, b, "0A000", "COPY to or from a file is not supported",
+					  "Use COPY FROM STDIN or COPY TO STDOUT (psql's \\copy).");
+		return -1;
+	}
+	/* the number of columns: listed, or the table's */
+	if (*cols)
+	{
+		ncols = 1;
+		for (q = cols; *q; q++)
+			ncols += *q == ',';
+	}
+	else
+	{
+		sqlite3_stmt *t;
+		char		probe[1100];
+
+		snprintf(probe, sizeof(probe), "SELECT * FROM %s", target);
+		rc = sqlite3_prepare_v2(s->db, probe, -1, &t, NULL);
+		if (rc != SQLITE_OK)
+		{
+			sqlite_error(s, b, rc);
+			return -1;
+		}
+		ncols = sqlite3_column_count(t);
+		sqlite3_finalize(t);
+	}
+	ins = malloc(strlen(target) + strlen(cols) + 32 + 2 * (size_t) ncols);
+	if (!ins)
+		return -1;
+	o = (size_t) sprintf(ins, "INSERT INTO %s%s%s%s VALUES (", target, *cols ? "(" : "",
+						 cols, *cols ? ")" : "");
+	for (i = 0; i < ncols; i++)
+		o += (size_t) sprintf(ins + o, i ? ",?" : "?");
+	strcpy(ins + o, ")");
+	rc = sqlite3_prepare_v2(s->db, ins, -1, &s->copy_st, NULL);
+	free(ins);
+	if (rc != SQLITE_OK)
+	{
+		sqlite_error(s, b, rc);
+		return -1;
+	}
+	/* all rows or none, as PostgreSQL's COPY */
+	sqlite3_exec(s->db, "SAVEPOINT pgwire_copy", NULL, NULL, NULL);
+	s->copy_ncols = ncols;
+	s->copy_csv = csv;
+	s->copy_rows = 0;
+	s->copy_len = 0;
+	pgwire_backend_copy_in(b, (size_t) ncols);
+	return 0;
+syntax:
+	session_error(s, b, "42601", "syntax error in COPY", NULL);
+	return -1;
+}
+
+/* Decode a text-format COPY field in place (backslash escapes). */
+static size_t
+copy_unescape(char *f, size_t len)
+{
+	size_t		i,
+				o = 0;
+
+	for (i = 0; i < len; i++)
+	{
+		if (f[i] == '\\' && i + 1 < len)
+		{
+			char		c = f[++i];
+
+			f[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' :
+				c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'v' ? '\v' : c;
+		}
+		else
+			f[o++] = f[i];
+	}
+	return o;
+}
+
+/* One line of COPY input into the INSERT; 0 or -1 (error sent). */
+static int
+copy_line(sqlb_session *s, pgwire_backend *b, char *line, size_t len)
+{
+	int			col = 0,
+				rc;
+	size_t		i = 0;
+
+	if (len == 2 && line[0] == '\\' && line[1] == '.')
+		return 0;
+	sqlite3_reset(s->copy_st);
+	sqlite3_clear_bindings(s->copy_st);
+	while (i <= len)
+	{
+		size_t		start = i,
+					flen;
+		char		buf_q[1];
+		int			quoted = 0;
+
+		(void) buf_q;
+		if (s->copy_csv && i < len && line[i] == '"')
+		{
+			size_t		o = i;
+
+			quoted = 1;
+			i++;
+			start = o;
+			while (i < len)
+			{
+				if (line[i] == '"' && i + 1 < len && line[i + 1] == '"')
+				{
+					line[o++] = '"';
+					i += 2;
+				}
+				else if (line[i] == '"')
+				{
+					i++;
+					break;
+				}
+				else
+					line[o++] = line[i++];
+			}
+			flen = o - start;
+		}
+		else
+		{
+			while (i < len && line[i] != (s->copy_csv ? ',' : '\t'))
+				i++;
+			flen = i - start;
+		}
+		if (col >= s->copy_ncols)
+		{
+			session_error(s, b, "22P04", "extra data after last expected column", NULL);
+			return -1;
+		}
+		col++;
+		if ((!s->copy_csv && flen == 2 && line[start] == '\\' && line[start + 1] == 'N') ||
+			(s->copy_csv && !quoted && flen == 0))
+			sqlite3_bind_null(s->copy_st, col);
+		else
+		{
+			if (!s->copy_csv)
+				flen = copy_unescape(line + start, flen);
+			bind_text(s->copy_st, col, 0, line + start, flen);
+		}
+		i++;					/* the delimiter */
+	}
+	if (col < s->copy_ncols)
+	{
+		session_error(s, b, "22P04", "missing data for column", NULL);
+		return -1;
+	}
+	rc = sqlite3_step(s->copy_st);
+	if (rc != SQLITE_DONE)
+	{
+		sqlite_error(s, b, rc);
+		return -1;
+	}
+	s->copy_rows++;
+	return 0;
+}
+
+static int
+app_copy_data(void *arg, pgwire_backend *b, const uint8_t *data, size_t len)
+{
+	sqlb_session *s = arg;
+	char	   *nb = realloc(s->copy_buf, s->copy_len + len + 1);
+	size_t		start = 0,
+				i;
+
+	if (!nb)
+		return -1;
+	s->copy_buf = nb;
+	memcpy(nb + s->copy_len, data, len);
+	s->copy_len += len;
+	for (i = 0; i < s->copy_len; i++)
+	{
+		if (nb[i] != '\n')
+			continue;
+		if (copy_line(s, b, nb + start, i - start - (i > start && nb[i - 1] == '\r')) != 0)
+			return -1;
+		start = i + 1;
+	}
+	memmove(nb, nb + start, s->copy_len - start);
+	s->copy_len -= start;
+	return 0;
+}
+
+static void
+copy_finish(sqlb_session *s, int ok)
+{
+	if (s->copy_st)
+		sqlite3_finalize(s->copy_st);
+	s->copy_st = NULL;
+	if (!ok)
+		sqlite3_exec(s->db, "ROLLBACK TO pgwire_copy", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "RELEASE pgwire_copy", NULL, NULL, NULL);
+	s->copy_len = 0;
+}
+
+static int
+app_copy_done(void *arg, pgwire_backend *b)
+{
+	sqlb_session *s = arg;
+	char		tag[48];
+
+	if (s->copy_len > 0 && copy_line(s, b, s->copy_buf, s->copy_len) != 0)
+	{
+		copy_finish(s, 0);
+		return -1;
+	}
+	copy_finish(s, 1);
+	snprintf(tag, sizeof(tag), "COPY %lld", (long long) s->copy_rows);
+	pgwire_backend_command_complete(b, tag);
+	return 0;
+}
+
+static void
+app_copy_fail(void *arg, pgwire_backend *b, const char *msg)
+{
+	sqlb_session *s = arg;
+
+	(void) b;
+	(void) msg;
+	copy_finish(s, 0);
+	mark_failed(s);
+}
+
+/* Append one field in COPY text or CSV format. */
+static void
+copy_field(char **buf, size_t *len, size_t *cap, const char *v, size_t n, int csv, int null)
+{
+	size_t		i;
+
+	if (*len + 2 * n + 8 > *cap)
+	{
+		*cap = (*len + 2 * n + 8) * 2;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			return;
+	}
+	if (null)
+	{
+		if (!csv)
+		{
+			memcpy(*buf + *len, "\\N", 2);
+			*len += 2;
+		}
+		return;
+	}
+	if (csv)
+	{
+		int			quote = n == 0 || memchr(v, ',', n) || memchr(v, '"', n) ||
+			memchr(v, '\n', n) || memchr(v, '\r', n);
+
+		if (quote)
+			(*buf)[(*len)++] = '"';
+		for (i = 0; i < n; i++)
+		{
+			if (v[i] == '"')
+				(*buf)[(*len)++] = '"';
+			(*buf)[(*len)++] = v[i];
+		}
+		if (quote)
+			(*buf)[(*len)++] = '"';
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		char		c = v[i];
+		char		e = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : 0;
+
+		if (e)
+		{
+			(*buf)[(*len)++] = '\\';
+			(*buf)[(*len)++] = e;
+		}
+		else
+			(*buf)[(*len)++] = c;
+	}
+}
+
+static int
+copy_out(sqlb_session *s, pgwire_backend *b, const char *table, const char *query, int csv)
+{
+	char	   *sql = malloc(strlen(table ? table : query) + 32);
+	sq_stmt		fake = {0};
+	sq_portal	p = {0};
+	char	   *line = NULL;
+	size_t		cap = 0;
+	int			rc,
+				i;
+	int64_t		rows = 0;
+	char		tag[48];
+
+	if (!sql)
+		return -1;
+	if (table)
+		sprintf(sql, "SELECT * FROM %s", table);
+	else
+		strcpy(sql, query);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &p.st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK || !p.st)
+	{
+		sqlite_error(s, b, rc);
+		return -1;
+	}
+	fake.refs = 2;
+	p.stmt = &fake;
+	p.ncols = sqlite3_column_count(p.st);
+	pgwire_backend_copy_out(b, (size_t) p.ncols);
+	while ((rc = sqlite3_step(p.st)) == SQLITE_ROW)
+	{
+		size_t		len = 0;
+
+		for (i = 0; i < p.ncols; i++)
+		{
+			const char *v = (const char *) sqlite3_column_text(p.st, i);
+			size_t		n = (size_t) sqlite3_column_bytes(p.st, i);
+			uint32_t	t = column_type(p.st, i, 1);
+			char		fb[64];
+
+			if (t == FLOAT8OID && sqlite3_column_type(p.st, i) == SQLITE_FLOAT)
+			{
+				float_text(sqlite3_column_double(p.st, i), fb, sizeof(fb));
+				v = fb;
+				n = strlen(fb);
+			}
+			if (i > 0)
+			{
+				copy_field(&line, &len, &cap, "", 0, 0, 0);
+				if (line)
+					line[len++] = csv ? ',' : '\t';
+			}
+			copy_field(&line, &len, &cap, v, n, csv, sqlite3_column_type(p.st, i) == SQLITE_NULL);
+		}
+		copy_field(&line, &len, &cap, "", 0, 0, 0);
+		if (!line)
+			break;
+		line[len++] = '\n';
+		pgwire_backend_copy_data(b, line, len);
+		rows++;
+	}
+	free(line);
+	if (rc != SQLITE_DONE)
+	{
+		sqlite_error(s, b, rc);
+		sqlite3_finalize(p.st);
+		return -1;
+	}
+	sqlite3_finalize(p.st);
+	pgwire_backend_copy_done(b);
+	snprintf(tag, sizeof(tag), "COPY %lld", (long long) rows);
+	pgwire_backend_command_complete(b, tag);
+	return 0;
+}
+
+/* ---- running a portal -------------------------------------------------- */
+
+/*
+ * Run p, sending at most max_rows rows (0: all).  describe: send
+ * RowDescription first (simple query).  PGWIRE_EXEC_* result.
+ */
+static int
+portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, int describe)
+{
+	int			i,
+				rc;
+	int32_t		sent = 0;
+
+	if (s->aborted && p->stmt->kind != K_COMMIT && p->stmt->kind != K_ROLLBACK &&
+		strcmp(p->stmt->tag, "ROLLBACK") != 0)
+	{
+		pgwire_backend_error(b, "25P02", "current transaction is aborted, commands ignored until end of transaction block", NULL, NULL);
+		return PGWIRE_EXEC_ERROR;
+	}
+	s->cancel = 0;
+	switch (p->stmt->kind)
+	{
+		case K_EMPTY:
+			pgwire_backend_empty_query(b);
+			return PGWIRE_EXEC_DONE;
+		case K_BEGIN:
+		case K_COMMIT:
+		case K_ROLLBACK:
+			return run_begin_end(s, b, p->stmt) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_SET:
+			return run_set(s, b, p->stmt->sql) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_SHOW:
+			if (!p->formats)
+				portal_describe(s, b, p, NULL, 0);
+			return run_show(s, b, p, describe) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_COPY:
+			return run_copy(s, b, p->stmt->sql) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_NOOP:
+			pgwire_backend_command_complete(b, p->stmt->tag);
+			return PGWIRE_EXEC_DONE;
+		case K_SQL:
+			break;
+	}
+	if (p->ncols > 0 && !p->types && portal_describe(s, b, p, NULL, 0) != 0)
+		return PGWIRE_EXEC_ERROR;
+	if (describe && p->ncols > 0)
+		send_row_description(b, p, NULL);
+	for (;;)
+	{
+		if (!p->have_row)
+		{
+			if (p->done)
+				break;
+			rc = portal_step(s, b, p);
+			if (rc == SQLITE_DONE)
+				break;
+			if (rc != SQLITE_ROW)
+				return PGWIRE_EXEC_ERROR;
+		}
+		if (p->ncols > 0)
+		{
+			pgwire_backend_row_begin(b, (size_t) p->ncols);
+			for (i = 0; i < p->ncols; i++)
+				put_column(b, p->st, i, p->types[i], p->formats[i]);
+			pgwire_backend_row_end(b);
+		}
+		p->have_row = 0;
+		p->rows++;
+		sent++;
+		if (max_rows > 0 && sent >= max_rows)
+			return PGWIRE_EXEC_SUSPENDED;
+	}
+	p->rows = sent;
+	complete_sql(s, b, p);
+	/* release SQLite's read snapshot now, not when the portal closes */
+	sqlite3_reset(p->st);
+	return PGWIRE_EXEC_DONE;
+}
+
+/* ---- the callbacks ------------------------------------------------------ */
+
+static int
+app_query(void *arg, pgwire_backend *b, const char *sql_in)
+{
+	sqlb_session *s = arg;
+	char	   *sql = rewrite_sql(sql_in);
+	const char *p,
+			   *tail;
+	int			any = 0,
+				rc = 0;
+
+	if (!sql)
+		return -1;
+	for (p = sql;;)
+	{
+		sq_stmt    *st;
+		sq_portal  *portal;
+		cmd_kind	kind;
+
+		while (*(p = skip_space(p)) == ';')
+			p++;
+		if (!*p)
+			break;
+		any = 1;
+		st = stmt_make(s, b, p, &tail);
+		if (!st)
+		{
+			rc = -1;
+			break;
+		}
+		p = tail;
+		kind = st->kind;
+		portal = portal_make(s, b, st);
+		stmt_unref(st);
+		if (!portal)
+		{
+			rc = -1;
+			break;
+		}
+		rc = portal_run(s, b, portal, 0, 1);
+		portal_free(portal);
+		if (rc == PGWIRE_EXEC_ERROR)
+			break;
+		if (kind == K_COPY && s->copy_st)
+			break;				/* COPY FROM STDIN: the rest waits */
+	}
+	if (!any)
+		pgwire_backend_empty_query(b);
+	free(sql);
+	return rc == PGWIRE_EXEC_ERROR ? -1 : 0;
+}
+
+static int
+app_parse(void *arg, pgwire_backend *b, const char *sql_in, uint32_t ntypes,
+		  const uint32_t *types, void **out)
+{
+	sqlb_session *s = arg;
+	char	   *sql = rewrite_sql(sql_in);
+	const char *tail;
+	sq_stmt    *st;
+	int			i;
+
+	if (!sql)
+		return -1;
+	st = stmt_make(s, b, sql, &tail);
+	if (st && *skip_space(tail) == ';')
+		tail = skip_space(tail) + 1;
+	if (st && *skip_space(tail))
+	{
+		pgwire_backend_error(b, "42601", "cannot insert multiple commands into a prepared statement", NULL, NULL);
+		stmt_unref(st);
+		st = NULL;
+	}
+	free(sql);
+	if (!st)
+		return -1;
+	if ((uint32_t) st->nparams < ntypes)
+		st->nparams = (int) ntypes;
+	st->types = calloc((size_t) st->nparams + 1, sizeof(uint32_t));
+	if (!st->types)
+	{
+		stmt_unref(st);
+		return -1;
+	}
+	for (i = 0; i < st->nparams; i++)
+		st->types[i] = (uint32_t) i < ntypes ? types[i] : 0;
+	*out = st;
+	return 0;
+}
+
+static int
+app_describe_statement(void *arg, pgwire_backend *b, void *handle)
+{
+	sq_stmt    *st = handle;
+	uint32_t   *pt = calloc((size_t) st->nparams + 1, sizeof(uint32_t));
+	int			i;
+
+	(void) arg;
+	if (!pt)
+		return -1;
+	/* parameters of unspecified type are text to us */
+	for (i = 0; i < st->nparams; i++)
+		pt[i] = st->types[i] ? st->types[i] : TEXTOID;
+	pgwire_backend_parameter_description(b, (size_t) st->nparams, pt);
+	free(pt);
+	if (st->kind == K_SHOW)
+	{
+		pgwire_column c = {{(const uint8_t *) "setting", 7}, 0, 0, TEXTOID, -1, -1, 0};
+		char		name[128];
+
+		show_name(st->sql, name, sizeof(name));
+		c.name.ptr = (const uint8_t *) name;
+		c.name.len = strlen(name);
+		return pgwire_backend_row_description(b, 1, &c);
+	}
+	if (st->kind != K_SQL || sqlite3_column_count(st->st) == 0)
+		return pgwire_backend_no_data(b);
+	{
+		sq_portal	p = {0};
+		int			rc;
+
+		p.stmt = st;
+		p.st = st->st;
+		p.ncols = sqlite3_column_count(st->st);
+		p.types = calloc((size_t) p.ncols, sizeof(uint32_t));
+		if (!p.types)
+			return -1;
+		for (i = 0; i < p.ncols; i++)
+			p.types[i] = column_type(st->st, i, 0);
+		send_row_description(b, &p, NULL);
+		free(p.types);
+		rc = 0;
+		return rc;
+	}
+}
+
+static int
+app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *bp,
+		 void **out)
+{
+	sqlb_session *s = arg;
+	sq_stmt    *st = handle;
+	sq_portal  *p;
+	uint32_t	i;
+	char		msg[160];
+
+	if (bp->nparams != (uint32_t) st->nparams)
+	{
+		snprintf(msg, sizeof(msg),
+				 "bind message supplies %u parameters, but prepared statement \"\" requires %d",
+				 bp->nparams, st->nparams);
+		pgwire_backend_error(b, "08P01", msg, NULL, NULL);
+		return -1;
+	}
+	p = portal_make(s, b, st);
+	if (!p)
+		return -1;
+	for (i = 0; p->st && i < bp->nparams; i++)
+	{
+		const pgwire_value *v = &bp->values[i];
+		int			rc;
+
+		if (v->len < 0)
+			rc = sqlite3_bind_null(p->st, (int) i + 1);
+		else if (bp->formats[i] == 1)
+			rc = bind_binary(p->st, (int) i + 1, st->types[i], v->ptr, (size_t) v->len);
+		else
+			rc = bind_text(p->st, (int) i + 1, st->types[i], (const char *) v->ptr,
+						   (size_t) v->len);
+		if (rc != SQLITE_OK)
+		{
+			if (rc == -1)
+			{
+				snprintf(msg, sizeof(msg),
+						 "incorrect binary data format in bind parameter %u", i + 1);
+				pgwire_backend_error(b, "22P03", msg, NULL, NULL);
+			}
+			else
+				sqlite_error(s, b, rc);
+			portal_free(p);
+			return -1;
+		}
+	}
+	if (p->ncols > 0)
+	{
+		/* formats now; types when described or first run */
+		p->formats = calloc((size_t) p->ncols, sizeof(int16_t));
+		if (!p->formats)
+		{
+			portal_free(p);
+			return -1;
+		}
+		for (i = 0; i < (uint32_t) p->ncols; i++)
+			p->formats[i] = bp->nresult_formats == 0 ? 0 :
+				bp->result_formats[bp->nresult_formats == 1 ? 0 :
+								   i < bp->nresult_formats ? i : 0];
+	}
+	*out = p;
+	return 0;
+}
+
+static int
+ensure_types(sqlb_session *s, pgwire_backend *b, sq_portal *p)
+{
+	int			i;
+
+	if (p->types || p->ncols == 0)
+		return 0;
+	if (p->stmt->kind == K_SHOW)
+	{
+		p->types = calloc(1, sizeof(uint32_t));
+		if (!p->types)
+			return -1;
+		p->types[0] = TEXTOID;
+		if (!p->formats)
+			p->formats = calloc(1, sizeof(int16_t));
+		return p->formats ? 0 : -1;
+	}
+	if (!p->started)
+	{
+		int			rc = portal_step(s, b, p);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+		p->have_row = rc == SQLITE_ROW;
+	}
+	p->types = calloc((size_t) p->ncols, sizeof(uint32_t));
+	if (!p->types)
+		return -1;
+	for (i = 0; i < p->ncols; i++)
+		p->types[i] = column_type(p->st, i, p->have_row);
+	return 0;
+}
+
+static int
+app_describe_portal(void *arg, pgwire_backend *b, void *handle)
+{
+	sqlb_session *s = arg;
+	sq_portal  *p = handle;
+
+	if (p->ncols == 0)
+		return pgwire_backend_no_data(b);
+	if (ensure_types(s, b, p) != 0)
+		return -1;
+	if (p->stmt->kind == K_SHOW)
+	{
+		char		name[128];
+
+		show_name(p->stmt->sql, name, sizeof(name));
+		send_row_description(b, p, name);
+	}
+	else
+		send_row_description(b, p, NULL);
+	return 0;
+}
+
+static int
+app_execute(void *arg, pgwire_backend *b, void *handle, int32_t max_rows)
+{
+	sqlb_session *s = arg;
+	sq_portal  *p = handle;
+	int			rc;
+
+	if (p->stmt->kind == K_SQL && ensure_types(s, b, p) != 0)
+		return PGWIRE_EXEC_ERROR;
+	if (p->stmt->kind == K_SHOW && ensure_types(s, b, p) != 0)
+		return PGWIRE_EXEC_ERROR;
+	if (p->done && !p->have_row && p->stmt->kind == K_SQL && p->rows > 0 && p->ncols > 0)
+	{
+		/* a finished portal runs again with nothing left */
+		pgwire_backend_command_complete(b, "SELECT 0");
+		return PGWIRE_EXEC_DONE;
+	}
+	rc = portal_run(s, b, p, max_rows, 0);
+	return rc;
+}
+
+static void
+app_close_statement(void *arg, void *handle)
+{
+	(void) arg;
+	stmt_unref(handle);
+}
+
+static void
+app_close_portal(void *arg, void *handle)
+{
+	(void) arg;
+	portal_free(handle);
+}
+
+static char
+app_transaction_status(void *arg)
+{
+	sqlb_session *s = arg;
+
+	if (sqlite3_get_autocommit(s->db))
+	{
+		s->aborted = 0;
+		return 'I';
+	}
+	return s->aborted ? 'E' : 'T';
+}
+
+const pgwire_backend_app sqlb_app = {
+	.startup = NULL,
+	.ready = NULL,
+	.query = app_query,
+	.parse = app_parse,
+	.describe_statement = app_describe_statement,
+	.bind = app_bind,
+	.describe_portal = app_describe_portal,
+	.execute = app_execute,
+	.close_statement = app_close_statement,
+	.close_portal = app_close_portal,
+	.copy_data = app_copy_data,
+	.copy_done = app_copy_done,
+	.copy_fail = app_copy_fail,
+	.transaction_status = app_transaction_status,
+};
