@@ -74,6 +74,7 @@ typedef struct proxy_cfg
 	FILE	   *out;
 	const char *save_dir;
 	int			passthrough;
+	int			quiet;			/* --format none: relay (and save) only */
 } proxy_cfg;
 
 /* One direction of a connection: bytes read from one socket for the other. */
@@ -125,8 +126,9 @@ proxy_usage(FILE *f)
 			"\n"
 			"  -l, --listen HOST:PORT     where clients connect\n"
 			"  -u, --upstream HOST:PORT   the real server\n"
-			"  -f, --format trace|json    PQtrace lines (default) or JSON Lines; each\n"
-			"                             line carries the connection number\n"
+			"  -f, --format trace|json|none  PQtrace lines (default) or JSON Lines,\n"
+			"                             each line with the connection number; none:\n"
+			"                             relay (and --save) without decoding\n"
 			"  -o, --output FILE          write the trace to FILE (default stdout)\n"
 			"  -s, --save DIR             save DIR/conn-N.frontend and conn-N.backend\n"
 			"                             (raw bytes, for pgwire decode --conversation)\n"
@@ -187,6 +189,11 @@ flush_conn_text(conn *c)
 	c->text_since = 0;
 	if (c->text.len == 0)
 		return;
+	if (cfg.quiet)
+	{
+		pgwire_buf_reset(&c->text);
+		return;
+	}
 	pthread_mutex_lock(&out_lock);
 	fwrite(c->text.data, 1, c->text.len, cfg.out);
 	fflush(cfg.out);
@@ -726,7 +733,7 @@ conn_thread(void *arg)
 	if (c->session == NULL || c->d[0].pend == NULL || c->d[1].pend == NULL)
 		goto done;
 	for (int i = 0; i < 2; i++)
-		c->d[i].decoding = 1;
+		c->d[i].decoding = !cfg.quiet;
 	c->d[PGWIRE_FRONTEND].save_fd = open_save(c, "frontend");
 	c->d[PGWIRE_BACKEND].save_fd = open_save(c, "backend");
 	c->fe_startup = !cfg.passthrough;
@@ -939,9 +946,11 @@ cmd_proxy(int argc, char **argv)
 					cfg.opts.format = OUT_TRACE;
 				else if (strcmp(optarg, "json") == 0)
 					cfg.opts.format = OUT_JSON;
+				else if (strcmp(optarg, "none") == 0)
+					cfg.quiet = 1;
 				else
 				{
-					tool_err("--format must be trace or json, not \"%s\"", optarg);
+					tool_err("--format must be trace, json or none, not \"%s\"", optarg);
 					return EXIT_USAGE;
 				}
 				break;
