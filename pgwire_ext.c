@@ -22,12 +22,14 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -1116,4 +1118,327 @@ pgwire_ready_for_query_sql(PG_FUNCTION_ARGS)
 
 	pgwire_put_byte1(w, (uint8) status);
 	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
+/* ---- pgoutput --------------------------------------------------------- */
+
+/*
+ * pgoutput protocol versions the library decodes: 1 (PostgreSQL 10), 2
+ * (14, streaming), 3 (15, two-phase), 4 (16, parallel apply).
+ */
+static int
+pgw_proto_version(int32 v)
+{
+	if (v < 1 || v > 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid pgoutput protocol version %d", v),
+				 errdetail("pgoutput protocol versions are 1 to 4.")));
+	return (int) v;
+}
+
+/*
+ * One pgoutput message on its own.  Between Stream Start and Stream Stop
+ * (protocol 2 and later) the messages that carry changes start with the
+ * streamed transaction's xid; a single row cannot say whether it came from
+ * such a block, so the caller says so with in_stream.  Decoding a streamed
+ * change with in_stream false reads the xid as the next field and fails or
+ * gives nonsense, as the same bytes would in any decoder without context.
+ */
+PG_FUNCTION_INFO_V1(pgwire_decode_pgoutput_sql);
+
+Datum
+pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	int			proto = pgw_proto_version(PG_GETARG_INT32(1));
+	pgwire_pgoutput_state st = {0};
+	pgwire_msg	m;
+	pgwire_error err;
+	int			rc;
+
+	if (PG_GETARG_BOOL(2))
+	{
+		if (proto < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("in_stream requires pgoutput protocol version 2 or later"),
+					 errdetail("Streamed transactions were added in protocol version 2.")));
+		st.in_stream = 1;
+	}
+	memset(&err, 0, sizeof(err));
+	rc = pgwire_decode_pgoutput((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+								proto, &st, &m, &err);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, &err, false);
+	PG_RETURN_DATUM(pgw_message_jsonb(&m));
+}
+
+/* ---- pgwire_logical_changes ------------------------------------------- */
+
+/* A relation as SQL names it, e.g. public.t or "My Schema"."T". */
+static const char *
+pgw_relation_name(const pgwire_relcache_rel *rel)
+{
+	/* pgoutput sends "" for pg_catalog */
+	return quote_qualified_identifier(rel->namespace_name[0] ? rel->namespace_name
+									  : "pg_catalog", rel->relation_name);
+}
+
+/* ,"key":<JSON string of s> */
+static void
+pgw_json_key_string(StringInfo s, const char *key, const char *value)
+{
+	appendStringInfo(s, ",\"%s\":", key);
+	escape_json(s, value);
+}
+
+/* ,"key":<tuple as a JSON object named by rel's columns> */
+static void
+pgw_json_key_tuple(StringInfo s, const char *key, const pgwire_relcache_rel *rel,
+				   const pgwire_group *tuple)
+{
+	pgwire_buf	b;
+
+	pgwire_buf_init(&b, &pgw_allocator);
+	if (pgwire_tuple_json(rel, tuple, &b) != PGWIRE_OK)
+		pgw_oom();
+	appendStringInfo(s, ",\"%s\":", key);
+	appendBinaryStringInfo(s, (const char *) b.data, (int) b.len);
+	pgwire_buf_free(&b);
+}
+
+/*
+ * The readable additions to a change message, each written ",key:value":
+ *   Insert, Update, Delete: "relation" (its SQL name), "new" and/or "old"
+ *     (the tuples as {"column": value} objects, see pgwire_tuple_json);
+ *   Truncate: "relations" (the SQL names, in wire order).
+ * Nothing is added for a relation no Relation message described, except
+ * tuple objects keyed by column position.
+ */
+static void
+pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
+{
+	const pgwire_relcache_rel *rel;
+
+	switch (m->kind)
+	{
+		case PGWIRE_MSG_LR_INSERT:
+		case PGWIRE_MSG_LR_UPDATE:
+		case PGWIRE_MSG_LR_DELETE:
+			rel = pgwire_relcache_get(rc, m->u.lr_change.relation_oid);
+			if (rel != NULL)
+				pgw_json_key_string(s, "relation", pgw_relation_name(rel));
+			/* present bit 2: Update's optional old tuple kind and tuple */
+			if (m->kind == PGWIRE_MSG_LR_DELETE ||
+				(m->kind == PGWIRE_MSG_LR_UPDATE && (m->present & (1u << 2))))
+				pgw_json_key_tuple(s, "old", rel, &m->u.lr_change.old_tuple);
+			if (m->kind != PGWIRE_MSG_LR_DELETE)
+				pgw_json_key_tuple(s, "new", rel, &m->u.lr_change.new_tuple);
+			break;
+		case PGWIRE_MSG_LR_TRUNCATE:
+			appendStringInfoString(s, ",\"relations\":[");
+			for (int32 i = 0; i < m->u.lr_truncate.relation_count; i++)
+			{
+				uint32		oid = pgwire_truncate_relation_oid(m, (uint32) i);
+
+				rel = pgwire_relcache_get(rc, oid);
+				if (i > 0)
+					appendStringInfoChar(s, ',');
+				if (rel != NULL)
+					escape_json(s, pgw_relation_name(rel));
+				else
+					appendStringInfoString(s, "null");
+			}
+			appendStringInfoChar(s, ']');
+			break;
+		default:
+			break;
+	}
+}
+
+/* The message's lossless JSON with the readable additions, as jsonb. */
+static Datum
+pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
+{
+	pgwire_buf	b;
+	StringInfoData s;
+
+	pgwire_buf_init(&b, &pgw_allocator);
+	if (pgwire_json_write(m, &b, 0) != PGWIRE_OK)
+		pgw_oom();
+	initStringInfo(&s);
+	/* the writer's object ends with '}': reopen it */
+	Assert(b.len > 0 && b.data[b.len - 1] == '}');
+	appendBinaryStringInfo(&s, (const char *) b.data, (int) b.len - 1);
+	pgwire_buf_free(&b);
+	pgw_change_extras(&s, m, rc);
+	appendStringInfoChar(&s, '}');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
+}
+
+/*
+ * The options of pg_logical_slot_peek_binary_changes as a text[] of
+ * name/value pairs: ours, then the caller's extra pairs unchanged.
+ * publication_names is a list of identifiers (pgoutput splits it with
+ * SplitIdentifierString), so each name is quoted as one.
+ */
+static Datum
+pgw_peek_options(int proto, ArrayType *pubs, bool binary, bool messages,
+				 ArrayType *extra)
+{
+	Datum	   *names;
+	Datum	   *pairs;
+	bool	   *nulls;
+	int			npubs = pgw_array(pubs, TEXTOID, &names, &nulls, false, "publications");
+	int			nextra = pgw_array(extra, TEXTOID, &pairs, &nulls, false, "options");
+	StringInfoData list;
+	Datum	   *opts;
+	int			n = 0;
+
+	if (npubs == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("publications must name at least one publication")));
+	if (nextra % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must hold name/value pairs"),
+				 errdetail("The array has an odd number of elements (%d).", nextra)));
+	initStringInfo(&list);
+	for (int i = 0; i < npubs; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&list, ',');
+		appendStringInfoString(&list, quote_identifier(TextDatumGetCString(names[i])));
+	}
+	opts = palloc(sizeof(Datum) * (8 + nextra));
+	opts[n++] = CStringGetTextDatum("proto_version");
+	opts[n++] = CStringGetTextDatum(psprintf("%d", proto));
+	opts[n++] = CStringGetTextDatum("publication_names");
+	opts[n++] = CStringGetTextDatum(list.data);
+	/* only when asked for: PostgreSQL 13's pgoutput has neither option */
+	if (binary)
+	{
+		opts[n++] = CStringGetTextDatum("binary");
+		opts[n++] = CStringGetTextDatum("true");
+	}
+	if (messages)
+	{
+		opts[n++] = CStringGetTextDatum("messages");
+		opts[n++] = CStringGetTextDatum("true");
+	}
+	for (int i = 0; i < nextra; i++)
+		opts[n++] = pairs[i];
+	return PointerGetDatum(construct_array(opts, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* What one pass over the slot's changes keeps from row to row. */
+typedef struct pgw_changes
+{
+	ReturnSetInfo *rsinfo;
+	int			proto;
+	pgwire_pgoutput_state st;
+	pgwire_relcache *relcache;
+	MemoryContext per_row;
+} pgw_changes;
+
+/* Decode one row of pg_logical_slot_peek_binary_changes into a result row. */
+static void
+pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, bytea *data)
+{
+	pgwire_msg	m;
+	pgwire_error err;
+	Datum		values[3];
+	bool		nulls[3] = {0};
+	MemoryContext old;
+	int			rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = pgwire_decode_pgoutput((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+								c->proto, &c->st, &m, &err);
+	if (rc != PGWIRE_OK)
+	{
+		uint64		l = DatumGetUInt64(lsn);
+
+		pgw_report_in(rc, &err, false,
+					  psprintf("the change at LSN %X/%X", (uint32) (l >> 32), (uint32) l));
+	}
+	pgwire_pgoutput_track(&c->st, &m);
+	/* the cache outlives the row: it is filled in the caller's context */
+	if (m.kind == PGWIRE_MSG_LR_RELATION &&
+		pgwire_relcache_add(c->relcache, &m) != PGWIRE_OK)
+		pgw_oom();
+	old = MemoryContextSwitchTo(c->per_row);
+	values[0] = lsn;
+	values[1] = xid;
+	values[2] = pgw_change_jsonb(&m, c->relcache);
+	tuplestore_putvalues(c->rsinfo->setResult, c->rsinfo->setDesc, values, nulls);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(c->per_row);
+}
+
+/*
+ * Peek at a logical slot through pgoutput and decode every change in
+ * order, with a relation cache (tuples by column name) and the streamed-
+ * block state carried from row to row.  Peeking never moves the slot:
+ * consuming stays the caller's explicit choice
+ * (pg_logical_slot_get_binary_changes).
+ */
+PG_FUNCTION_INFO_V1(pgwire_logical_changes_sql);
+
+Datum
+pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
+{
+	Name		slot = PG_GETARG_NAME(0);
+	pgw_changes c;
+	Oid			argtypes[2] = {NAMEOID, TEXTARRAYOID};
+	Datum		args[2];
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	memset(&c, 0, sizeof(c));
+	c.proto = pgw_proto_version(PG_GETARG_INT32(2));
+	args[0] = NameGetDatum(slot);
+	args[1] = pgw_peek_options(c.proto, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_BOOL(3),
+							   PG_GETARG_BOOL(4), PG_GETARG_ARRAYTYPE_P(5));
+	c.rsinfo = pgw_init_srf(fcinfo, false);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* in SPI's procedure context from here on; SPI_finish frees it */
+	c.relcache = pgwire_relcache_create(&pgw_allocator);
+	if (c.relcache == NULL)
+		pgw_oom();
+	c.per_row = AllocSetContextCreate(CurrentMemoryContext, "pgwire change",
+									  ALLOCSET_DEFAULT_SIZES);
+	plan = SPI_prepare("SELECT lsn, xid, data FROM pg_catalog.pg_logical_slot_peek_binary_changes("
+					   "$1, NULL, NULL, VARIADIC $2)", 2, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull[3];
+			Datum		lsn = SPI_getbinval(tup, desc, 1, &isnull[0]);
+			Datum		xid = SPI_getbinval(tup, desc, 2, &isnull[1]);
+			Datum		data = SPI_getbinval(tup, desc, 3, &isnull[2]);
+
+			if (isnull[0] || isnull[1] || isnull[2])
+				elog(ERROR, "pg_logical_slot_peek_binary_changes returned a NULL");
+			pgw_change_row(&c, lsn, xid, DatumGetByteaPP(data));
+			CHECK_FOR_INTERRUPTS();
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	return (Datum) 0;
 }

@@ -184,3 +184,28 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION pgwire_ready_for_query("char") IS
 'backend ReadyForQuery with transaction status ''I'' (idle), ''T'' (in a transaction block) or ''E'' (failed transaction block)';
+
+--
+-- Logical replication: pgoutput messages
+--
+
+CREATE FUNCTION pgwire_decode_pgoutput(data bytea, proto_version int DEFAULT 1,
+	in_stream boolean DEFAULT false)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'pgwire_decode_pgoutput_sql'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION pgwire_decode_pgoutput(bytea, int, boolean) IS
+'decode one pgoutput message (one data value of pg_logical_slot_peek_binary_changes) of protocol version 1 to 4; in_stream: the message lies between Stream Start and Stream Stop, so changes start with the xid';
+
+-- VOLATILE and PARALLEL UNSAFE: it reads the slot's current state
+CREATE FUNCTION pgwire_logical_changes(slot_name name, publications text[],
+	proto_version int DEFAULT 1, "binary" boolean DEFAULT false,
+	messages boolean DEFAULT true, options text[] DEFAULT '{}',
+	OUT lsn pg_lsn, OUT xid xid, OUT message jsonb)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pgwire_logical_changes_sql'
+LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pgwire_logical_changes(name, text[], int, boolean, boolean, text[]) IS
+'peek (never consume) the pending changes of a pgoutput logical slot, decoded in order; changes carry "relation" and "new"/"old" tuples keyed by column name; options: extra pgoutput name/value pairs, e.g. ''{streaming,on}''';
