@@ -497,6 +497,49 @@ session_error(sqlb_session *s, pgwire_backend *b, const char *code, const char *
 	mark_failed(s);
 }
 
+/*
+ * PostgreSQL's text for a constraint SQLite reports as "UNIQUE constraint
+ * failed: t.a, t.b" or "NOT NULL constraint failed: t.c", with the names
+ * PostgreSQL gives constraints by default (t_pkey, t_a_b_key).
+ */
+static void
+constraint_message(const char *m, int ext, char *msg, size_t len)
+{
+	const char *p = strstr(m, "failed: ");
+	char		table[128] = "",
+				name[256] = "";
+	size_t		n = 0;
+
+	if (!p)
+		return;
+	p += 8;
+	while (*p && n + 1 < sizeof(name))
+	{
+		const char *dot = strchr(p, '.');
+		const char *end = strchr(p, ',');
+
+		if (!dot || (end && end < dot))
+			break;
+		if (!table[0])
+			snprintf(table, sizeof(table), "%.*s", (int) (dot - p), p);
+		if (!end)
+			end = p + strlen(p);
+		n += (size_t) snprintf(name + n, sizeof(name) - n, "%s%.*s", n ? "_" : "",
+							   (int) (end - dot - 1), dot + 1);
+		p = *end ? end + 2 : end;
+	}
+	if (!table[0])
+		return;
+	if (ext == SQLITE_CONSTRAINT_NOTNULL)
+		snprintf(msg, len, "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+				 name, table);
+	else if (ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+		snprintf(msg, len, "duplicate key value violates unique constraint \"%s_pkey\"", table);
+	else if (ext == SQLITE_CONSTRAINT_UNIQUE)
+		snprintf(msg, len, "duplicate key value violates unique constraint \"%s_%s_key\"",
+				 table, name);
+}
+
 /* The SQLite error of the last call on s->db as an ErrorResponse. */
 static void
 sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
@@ -543,10 +586,7 @@ sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
 				ext == SQLITE_CONSTRAINT_CHECK ? "23514" :
 				(ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) ?
 				"23505" : "23000";
-			if (!strcmp(code, "23505"))
-				snprintf(msg, sizeof(msg), "duplicate key value violates unique constraint");
-			else if (!strcmp(code, "23502"))
-				snprintf(msg, sizeof(msg), "null value violates not-null constraint");
+			constraint_message(m, ext, msg, sizeof(msg));
 			break;
 		case SQLITE_INTERRUPT:
 			code = "57014";
@@ -1539,10 +1579,42 @@ portal_describe(sqlb_session *s, pgwire_backend *b, sq_portal *p,
 	return 0;
 }
 
+/*
+ * The column name PostgreSQL would give: SQLite names an expression
+ * column by its text; PostgreSQL by the function called ("count"), else
+ * "?column?".
+ */
+static const char *
+pg_column_name(const char *name, char *buf)
+{
+	size_t		n = 0;
+
+	if (!name)
+		return "?column?";
+	while (isalnum((unsigned char) name[n]) || name[n] == '_')
+		n++;
+	if (name[n] == '\0' && n > 0 && !isdigit((unsigned char) name[0]))
+		return name;
+	if (name[n] == '(' && n > 0 && n < 64 && !isdigit((unsigned char) name[0]))
+	{
+		memcpy(buf, name, n);
+		buf[n] = '\0';
+		for (n = 0; buf[n]; n++)
+			buf[n] = (char) tolower((unsigned char) buf[n]);
+		return buf;
+	}
+	/* a quoted or qualified column keeps its name */
+	if (strchr(name, ' ') == NULL && strchr(name, '(') == NULL && !isdigit((unsigned char) name[0]) &&
+		name[0] != '\'' && name[0] != '-')
+		return name;
+	return "?column?";
+}
+
 static void
 send_row_description(pgwire_backend *b, sq_portal *p, const char *show_name)
 {
 	pgwire_column cols[64] = {{{0}}};
+	char		names[64][64];
 	pgwire_column *c = p->ncols <= 64 ? cols : calloc((size_t) p->ncols, sizeof(*c));
 	int			i;
 
@@ -1550,7 +1622,8 @@ send_row_description(pgwire_backend *b, sq_portal *p, const char *show_name)
 		return;
 	for (i = 0; i < p->ncols; i++)
 	{
-		const char *name = show_name ? show_name : sqlite3_column_name(p->st, i);
+		const char *name = show_name ? show_name : pg_column_name(sqlite3_column_name(p->st, i),
+																  names[i % 64]);
 		uint32_t	t = p->types ? p->types[i] : TEXTOID;
 
 		memset(&c[i], 0, sizeof(c[i]));

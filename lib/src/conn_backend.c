@@ -58,7 +58,10 @@ struct pgwire_backend
 	pgwire_backend_options opts;
 	const pgwire_backend_app *app;
 	const pgwire_allocator *alloc;
-	pgwire_reader *reader;
+	pgwire_limits limits;
+	pgwire_buf	in;				/* bytes received, from in_pos on unread */
+	size_t		in_pos;
+	uint64_t	in_base;		/* stream offset of in.data[0] */
 	pgwire_buf	out;
 	backend_state state;
 	int			skipping;		/* discard until Sync */
@@ -190,7 +193,7 @@ fatal(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *err,
 	put_response(b, 'E', "FATAL", sqlstate, message, detail, NULL);
 	b->state = ST_DEAD;
 	ev->kind = PGWIRE_BACKEND_EV_CLOSE;
-	pgwire_error_set(err, PGWIRE_ERR_PROTOCOL, (size_t) pgwire_reader_offset(b->reader),
+	pgwire_error_set(err, PGWIRE_ERR_PROTOCOL, (size_t) (b->in_base + b->in_pos),
 					 "%s%s%s", message, detail ? ": " : "", detail ? detail : "");
 	return PGWIRE_OK;
 }
@@ -260,13 +263,9 @@ pgwire_backend_create(const pgwire_backend_options *opts, const pgwire_allocator
 	b->opts = *opts;
 	b->app = opts->app;
 	b->alloc = alloc;
+	b->limits = opts->limits ? *opts->limits : *pgwire_default_limits();
+	pgwire_buf_init(&b->in, alloc);
 	pgwire_buf_init(&b->out, alloc);
-	b->reader = pgwire_reader_create(PGWIRE_FRONTEND, opts->limits, alloc);
-	if (!b->reader)
-	{
-		alloc->free(b, alloc->user_data);
-		return NULL;
-	}
 	return b;
 }
 
@@ -280,7 +279,7 @@ pgwire_backend_free(pgwire_backend *b)
 	if (b->scram_live)
 		pgwire_scram_server_free(&b->scram);
 	b_free(b, b->secret);
-	pgwire_reader_free(b->reader);
+	pgwire_buf_free(&b->in);
 	pgwire_buf_free(&b->out);
 	b->alloc->free(b, b->alloc->user_data);
 }
@@ -288,7 +287,7 @@ pgwire_backend_free(pgwire_backend *b)
 int
 pgwire_backend_feed(pgwire_backend *b, const void *data, size_t len)
 {
-	return pgwire_reader_feed(b->reader, data, len);
+	return pgwire_buf_append(&b->in, data, len);
 }
 
 const uint8_t *
@@ -313,7 +312,7 @@ pgwire_backend_consume(pgwire_backend *b, size_t n)
 size_t
 pgwire_backend_pending(const pgwire_backend *b)
 {
-	return pgwire_reader_pending(b->reader);
+	return b->in.len - b->in_pos;
 }
 
 const char *
@@ -648,7 +647,7 @@ handle_untyped(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 	switch (m->kind)
 	{
 		case PGWIRE_MSG_SSL_REQUEST:
-			if (pgwire_reader_pending(b->reader) > 0)
+			if (pgwire_backend_pending(b) > 0)
 				return fatal(b, ev, err, "08P01",
 							 "received unencrypted data after SSL request",
 							 "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
@@ -1041,6 +1040,49 @@ handle_typed(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 
 /* ---- the main entry point ----------------------------------------------- */
 
+/* Type bytes a frontend may send (docs: Message Formats). */
+static int
+frontend_type(uint8_t t)
+{
+	return t != 0 && strchr("BCDEFHPQSXcdfp", t) != NULL;
+}
+
+/* Drop consumed input, so the buffer holds only the unread bytes. */
+static void
+compact_input(pgwire_backend *b)
+{
+	if (b->in_pos == 0)
+		return;
+	memmove(b->in.data, b->in.data + b->in_pos, b->in.len - b->in_pos);
+	b->in.len -= b->in_pos;
+	b->in_base += b->in_pos;
+	b->in_pos = 0;
+}
+
+/* A startup packet that did not decode: an old protocol version gets
+ * PostgreSQL's own answer (ProcessStartupPacket), else 08P01. */
+static int
+bad_startup(pgwire_backend *b, const pgwire_frame *f, pgwire_backend_event *ev,
+			pgwire_error *err, const char *detail)
+{
+	char		msg[160];
+
+	if (f->body_len >= 4)
+	{
+		uint32_t	v = ((uint32_t) f->body[0] << 24) | ((uint32_t) f->body[1] << 16) |
+			((uint32_t) f->body[2] << 8) | f->body[3];
+
+		if (v >> 16 != 3 && v >> 16 != 1234)
+		{
+			snprintf(msg, sizeof(msg),
+					 "unsupported frontend protocol %u.%u: server supports 3.0 to 3.0",
+					 v >> 16, v & 0xFFFF);
+			return fatal(b, ev, err, "0A000", msg, NULL);
+		}
+	}
+	return fatal(b, ev, err, "08P01", "invalid startup packet layout", detail);
+}
+
 int
 pgwire_backend_next(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *err)
 {
@@ -1048,6 +1090,9 @@ pgwire_backend_next(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *e
 	pgwire_msg	m;
 	pgwire_context ctx = {PGWIRE_MSG_INVALID, 0};
 	pgwire_error local;
+	const uint8_t *head = b->in.data + b->in_pos;
+	size_t		avail = b->in.len - b->in_pos;
+	int			startup = b->state == ST_STARTUP;
 	int			rc;
 	char		msg[64];
 
@@ -1056,19 +1101,29 @@ pgwire_backend_next(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *e
 		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "the connection is closed");
 	if (b->state == ST_TLS_WAIT)
 		return PGWIRE_INCOMPLETE;
-	rc = pgwire_reader_next(b->reader, &f, &local);
-	if (rc == PGWIRE_INCOMPLETE)
-		return rc;
-	if (rc == PGWIRE_ERR_NOMEM)
-		return pgwire_error_set(err, rc, 0, "out of memory");
-	if (rc != PGWIRE_OK)
+	if (avail == 0)
 	{
-		if (b->state == ST_STARTUP || b->state == ST_TLS_WAIT)
-			return fatal(b, ev, err, "08P01", "invalid length of startup packet", local.detail);
-		if (rc == PGWIRE_ERR_UNKNOWN_TYPE)
-			return fatal(b, ev, err, "08P01", "invalid frontend message type", local.detail);
-		return fatal(b, ev, err, "08P01", "invalid message length", local.detail);
+		compact_input(b);
+		return PGWIRE_INCOMPLETE;
 	}
+	/* a bad type byte is refused at once, not after its "length" arrived */
+	if (!startup && !frontend_type(head[0]))
+	{
+		snprintf(msg, sizeof(msg), "invalid frontend message type %d", head[0]);
+		return fatal(b, ev, err, "08P01", msg, NULL);
+	}
+	rc = pgwire_frame_parse(head, avail, PGWIRE_FRONTEND,
+							startup ? PGWIRE_PHASE_STARTUP : PGWIRE_PHASE_TYPED,
+							&b->limits, b->in_base + b->in_pos, &f, &local);
+	if (rc == PGWIRE_INCOMPLETE)
+	{
+		compact_input(b);
+		return rc;
+	}
+	if (rc != PGWIRE_OK)
+		return fatal(b, ev, err, "08P01", startup ? "invalid length of startup packet" :
+					 "invalid message length", local.detail);
+	b->in_pos += f.raw_len;
 	if (b->state == ST_AUTH)
 	{
 		ctx.auth_response = b->auth == AUTH_SASL_FIRST ? PGWIRE_MSG_SASL_INITIAL_RESPONSE :
@@ -1078,21 +1133,13 @@ pgwire_backend_next(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *e
 	rc = pgwire_decode(&f, &ctx, &m, &local);
 	if (rc != PGWIRE_OK)
 	{
-		if (rc == PGWIRE_ERR_UNKNOWN_TYPE && f.kind == PGWIRE_FRAME_TYPED)
-		{
-			snprintf(msg, sizeof(msg), "invalid frontend message type %d", f.type);
-			return fatal(b, ev, err, "08P01", msg, local.detail);
-		}
-		return fatal(b, ev, err, "08P01", f.kind == PGWIRE_FRAME_TYPED ?
-					 "invalid message format" : "invalid startup packet layout",
-					 local.detail);
+		if (startup)
+			return bad_startup(b, &f, ev, err, local.detail);
+		snprintf(msg, sizeof(msg), "invalid message format (type %d)", f.type);
+		return fatal(b, ev, err, "08P01", msg, local.detail);
 	}
-	if (f.kind != PGWIRE_FRAME_TYPED)
-	{
-		if (b->state != ST_STARTUP)
-			return fatal(b, ev, err, "08P01", "unexpected startup packet", NULL);
+	if (startup)
 		rc = handle_untyped(b, &m, ev, err);
-	}
 	else if (b->state == ST_AUTH)
 	{
 		if (f.type != 'p')
@@ -1103,8 +1150,6 @@ pgwire_backend_next(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *e
 		}
 		rc = handle_password(b, &m, ev, err);
 	}
-	else if (b->state == ST_STARTUP)
-		return fatal(b, ev, err, "08P01", "invalid startup packet layout", NULL);
 	else
 		rc = handle_typed(b, &m, ev, err);
 	if (rc == PGWIRE_ERR_NOMEM)
