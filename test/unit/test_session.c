@@ -1096,6 +1096,37 @@ test_session_states(void)
 	   "session: later TLS bytes come out again");
 	pgwire_session_free(s);
 
+	/* TLS bytes read before the 'S' that allowed them: the answer still decodes */
+	reset();
+	f_request(80877103);
+	raw(&FE, "\x16\x03\x01\x00\x05", 5);
+	s = pgwire_session_create(NULL, NULL);
+	pgwire_session_feed(s, PGWIRE_FRONTEND, FE.data, FE.len);
+	pgwire_session_feed(s, PGWIRE_BACKEND, "S\x16\x03\x03", 4);
+	next_expect(s, PGWIRE_FRONTEND, &m, &err);
+	rc = next_expect(s, PGWIRE_FRONTEND, &m, &err);
+	ok(rc == PGWIRE_ERR_ENCRYPTED && m.frame.raw_len == 5 &&
+	   pgwire_session_state_get(s)->encrypted == 'S',
+	   "session: frontend TLS before the answer is read: encrypted 'S'");
+	rc = next_expect(s, PGWIRE_BACKEND, &m, &err);
+	ok(rc == PGWIRE_OK && m.kind == PGWIRE_MSG_SSL_RESPONSE,
+	   "session: the backend's 'S' is still read as SSLResponse");
+	rc = next_expect(s, PGWIRE_BACKEND, &m, &err);
+	ok(rc == PGWIRE_ERR_ENCRYPTED && m.frame.raw_len == 3 && m.frame.offset == 1,
+	   "session: then the backend's TLS bytes");
+	pgwire_session_free(s);
+
+	/* direct SSL (PostgreSQL 17): no request, the backend is TLS too */
+	s = pgwire_session_create(NULL, NULL);
+	pgwire_session_feed(s, PGWIRE_FRONTEND, "\x16\x03\x01", 3);
+	pgwire_session_feed(s, PGWIRE_BACKEND, "\x16\x03\x03\x00", 4);
+	rc = next_expect(s, PGWIRE_FRONTEND, &m, &err);
+	ok(rc == PGWIRE_ERR_ENCRYPTED && m.frame.raw_len == 3, "session: direct SSL frontend");
+	rc = next_expect(s, PGWIRE_BACKEND, &m, &err);
+	ok(rc == PGWIRE_ERR_ENCRYPTED && m.frame.raw_len == 4 && m.frame.offset == 0,
+	   "session: direct SSL backend, from its first byte");
+	pgwire_session_free(s);
+
 	/* framing errors are sticky and hand out what is pending */
 	reset();
 	f_startup();
