@@ -15,7 +15,7 @@ MODULEDIR = extension
 DATA = control/pgwire.control control/pgwire--$(EXTENSION_VERSION).sql
 PGFILEDESC = "pgwire - PostgreSQL wire protocol codec as SQL functions"
 
-REGRESS = init decode messages encode constructors trace explain conversation errors
+REGRESS = init decode messages encode constructors trace explain conversation errors replication
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 
 PG_CPPFLAGS = -Ilib/include
