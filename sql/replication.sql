@@ -84,6 +84,8 @@ CREATE PUBLICATION "Regress Pub" FOR TABLE repl_key, repl_full, repl_toast;
 SELECT slot_name FROM pg_create_logical_replication_slot('regress_pgwire', 'pgoutput');
 SELECT slot_name, plugin, slot_type, two_phase FROM pg_replication_slots
 WHERE slot_name = 'regress_pgwire';
+-- test_decoding reports the same transactions, for comparison
+SELECT slot_name FROM pg_create_logical_replication_slot('regress_td', 'test_decoding');
 SELECT now() AS start \gset
 
 --
@@ -162,6 +164,66 @@ ORDER BY b.n;
 -- the non-transactional message has no transaction: xid 0
 SELECT n, xid::text = '0' AS xid_0, message ->> 'flags' AS flags FROM changes
 WHERE message ->> 'message' = 'Message' ORDER BY n;
+
+--
+-- The readable tuples agree with test_decoding: each change rebuilt as
+-- test_decoding writes it ("table public.t: INSERT: id[integer]:1 ..."),
+-- with the column order and types of the last Relation message before it
+-- and the values from "new" and "old", equals test_decoding's line for the
+-- same change.  test_decoding leaves out NULL columns of old tuples, puts
+-- numbers and booleans unquoted and everything else in single quotes.
+--
+CREATE FUNCTION td_value(v jsonb, type oid) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+		WHEN jsonb_typeof(v) = 'null' THEN 'null'
+		WHEN v = '{"unchanged": true}' THEN 'unchanged-toast-datum'
+		WHEN type IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'oid'::regtype,
+				'float4'::regtype, 'float8'::regtype, 'numeric'::regtype) THEN v #>> '{}'
+		WHEN type = 'bool'::regtype THEN CASE v #>> '{}' WHEN 't' THEN 'true' ELSE 'false' END
+		ELSE '''' || replace(v #>> '{}', '''', '''''') || ''''
+	END
+$$;
+CREATE FUNCTION td_tuple(columns jsonb, tuple jsonb, skip_nulls boolean) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT string_agg(format('%s[%s]:%s', quote_ident(c ->> 'name'),
+			format_type((c ->> 'type_oid')::oid, (c ->> 'type_modifier')::int),
+			td_value(tuple -> (c ->> 'name'), (c ->> 'type_oid')::oid)), ' ' ORDER BY i)
+	FROM jsonb_array_elements(columns) WITH ORDINALITY AS e(c, i)
+	WHERE NOT (skip_nulls AND jsonb_typeof(tuple -> (c ->> 'name')) = 'null')
+$$;
+CREATE TEMP TABLE ours AS
+SELECT row_number() OVER (ORDER BY c.n) AS k, CASE c.message ->> 'message'
+	WHEN 'Insert' THEN format('table %s: INSERT: %s', c.message ->> 'relation',
+		td_tuple(r.columns, c.message -> 'new', false))
+	WHEN 'Update' THEN format('table %s: UPDATE: %s%s', c.message ->> 'relation',
+		'old-key: ' || td_tuple(r.columns, c.message -> 'old', true) || ' new-tuple: ',
+		td_tuple(r.columns, c.message -> 'new', false))
+	WHEN 'Delete' THEN format('table %s: DELETE: %s', c.message ->> 'relation',
+		td_tuple(r.columns, c.message -> 'old', true))
+	WHEN 'Truncate' THEN format('table %s: TRUNCATE: (no-flags)',
+		(SELECT string_agg(t, ', ') FROM jsonb_array_elements_text(c.message -> 'relations') t))
+	END AS line
+FROM changes c
+LEFT JOIN LATERAL (
+	SELECT message -> 'columns' AS columns FROM changes p
+	WHERE p.n < c.n AND p.message ->> 'message' = 'Relation'
+		AND p.message -> 'relation_oid' = c.message -> 'relation_oid'
+	ORDER BY p.n DESC LIMIT 1) r ON true
+WHERE c.message ->> 'message' IN ('Insert', 'Update', 'Delete', 'Truncate');
+CREATE TEMP TABLE theirs AS
+SELECT row_number() OVER (ORDER BY n) AS k, data AS line
+FROM pg_logical_slot_peek_changes('regress_td', NULL, NULL, 'include-xids', '0',
+	'skip-empty-xacts', '1') WITH ORDINALITY AS t(lsn, xid, data, n)
+WHERE data LIKE 'table %' AND data NOT LIKE 'table public.repl_other:%';
+SELECT count(*) AS changes, count(*) FILTER (WHERE o.line = t.line) AS same
+FROM ours o FULL JOIN theirs t USING (k);
+-- any that differ
+SELECT k, o.line AS ours, t.line AS test_decoding
+FROM ours o FULL JOIN theirs t USING (k)
+WHERE o.line IS DISTINCT FROM t.line ORDER BY k;
+-- what they look like
+SELECT line FROM theirs WHERE k IN (4, 7, 10, 11) ORDER BY k;
 
 --
 -- Peeking does not consume: the same rows come back, the slot stays
@@ -412,7 +474,10 @@ FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}');
 --
 SELECT pg_drop_replication_slot('regress_pgwire');
 SELECT pg_drop_replication_slot('regress_pgwire_2pc');
+SELECT pg_drop_replication_slot('regress_td');
 DROP PUBLICATION "Regress Pub";
 DROP TABLE repl_key, repl_full, repl_toast, repl_other;
 DROP TYPE mood;
 DROP FUNCTION masked(jsonb, pg_lsn, xid);
+DROP FUNCTION td_tuple(jsonb, jsonb, boolean);
+DROP FUNCTION td_value(jsonb, oid);
