@@ -4,7 +4,10 @@
 #   make                 libpgwire, the extension, the pgwire command
 #   make install         the extension into the server (pg_config), plus
 #                        the pgwire command and libpgwire under PREFIX
-#   make installcheck    pg_regress suites (sql/, expected/)
+#   make installcheck    pg_regress suites (sql/, expected/); the replication
+#                        suite needs wal_level = logical and
+#                        max_prepared_transactions > 0 (test/suites/30-regress
+#                        runs pg_virtualenv -o wal_level=logical ...)
 #   test/run-all         every test (what CI runs; see README.md)
 
 EXTENSION_VERSION = 0.1
