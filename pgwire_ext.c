@@ -1343,15 +1343,20 @@ typedef struct pgw_changes
 	MemoryContext per_row;
 } pgw_changes;
 
-/* Decode one row of pg_logical_slot_peek_binary_changes into a result row. */
+/*
+ * Decode one row of pg_logical_slot_peek_binary_changes into a result row.
+ * Everything the row needs lives in the per-row context, except the
+ * relation cache, which outlives the row and is filled in the caller's.
+ */
 static void
-pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, bytea *data)
+pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, Datum datum)
 {
 	pgwire_msg	m;
 	pgwire_error err;
 	Datum		values[3];
 	bool		nulls[3] = {0};
-	MemoryContext old;
+	MemoryContext old = MemoryContextSwitchTo(c->per_row);
+	bytea	   *data = DatumGetByteaPP(datum);
 	int			rc;
 
 	memset(&err, 0, sizeof(err));
@@ -1365,11 +1370,13 @@ pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, bytea *data)
 					  psprintf("the change at LSN %X/%X", (uint32) (l >> 32), (uint32) l));
 	}
 	pgwire_pgoutput_track(&c->st, &m);
-	/* the cache outlives the row: it is filled in the caller's context */
-	if (m.kind == PGWIRE_MSG_LR_RELATION &&
-		pgwire_relcache_add(c->relcache, &m) != PGWIRE_OK)
-		pgw_oom();
-	old = MemoryContextSwitchTo(c->per_row);
+	if (m.kind == PGWIRE_MSG_LR_RELATION)
+	{
+		MemoryContextSwitchTo(old);
+		if (pgwire_relcache_add(c->relcache, &m) != PGWIRE_OK)
+			pgw_oom();
+		MemoryContextSwitchTo(c->per_row);
+	}
 	values[0] = lsn;
 	values[1] = xid;
 	values[2] = pgw_change_jsonb(&m, c->relcache);
@@ -1433,7 +1440,7 @@ pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
 
 			if (isnull[0] || isnull[1] || isnull[2])
 				elog(ERROR, "pg_logical_slot_peek_binary_changes returned a NULL");
-			pgw_change_row(&c, lsn, xid, DatumGetByteaPP(data));
+			pgw_change_row(&c, lsn, xid, data);
 			CHECK_FOR_INTERRUPTS();
 		}
 		SPI_freetuptable(SPI_tuptable);
