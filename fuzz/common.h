@@ -238,6 +238,15 @@ fuzz_reader(pgwire_direction dir, uint8_t seed, const uint8_t *data, size_t len)
 			break;
 		}
 	}
+	/* whatever is left (an incomplete tail, or nothing) can be taken */
+	{
+		const uint8_t *raw;
+		uint64_t	off;
+		size_t		pending = pgwire_reader_pending(r);
+
+		if (pgwire_reader_take_raw(r, &raw, &off) != pending || pgwire_reader_pending(r) != 0)
+			abort();
+	}
 	pgwire_reader_free(r);
 	return digest;
 }
