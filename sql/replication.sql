@@ -334,6 +334,28 @@ SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgw
 SELECT count(*) AS pending FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}');
 
 --
+-- Origin: a transaction replayed from elsewhere, as a subscriber's apply
+-- worker marks it, carries an Origin message with the origin's name and
+-- the commit LSN it had there; Begin and Commit carry its commit time there
+--
+SELECT pg_replication_origin_create('regress_origin') > 0 AS origin_created;
+SELECT pg_replication_origin_session_setup('regress_origin');
+BEGIN;
+SELECT pg_replication_origin_xact_setup('1/ABCD0123', '2026-01-01 00:00:00+00');
+INSERT INTO repl_key VALUES (50, 'from elsewhere', NULL);
+COMMIT;
+SELECT pg_replication_origin_session_reset();
+SELECT n, masked(message, lsn, xid),
+	CASE WHEN message ->> 'message' = 'Origin' THEN message ->> 'commit_lsn' END AS origin_commit_lsn,
+	message #>> '{commit_time,iso}' AS commit_time
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+	WITH ORDINALITY AS c(lsn, xid, message, n)
+ORDER BY n;
+SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
+	'proto_version', '1', 'publication_names', '"Regress Pub"');
+SELECT pg_replication_origin_drop('regress_origin');
+
+--
 -- Streaming (protocol 2, streaming on, a small logical_decoding_work_mem):
 -- a large transaction arrives in Stream Start .. Stream Stop blocks, whose
 -- changes carry the xid first; the state is carried from row to row
