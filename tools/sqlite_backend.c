@@ -781,6 +781,34 @@ add_functions(sqlb_session *s)
 	sqlite3_create_function_v2(s->db, "now", 0, SQLITE_UTF8, NULL, fn_now, NULL, NULL, NULL);
 }
 
+/*
+ * A small pg_catalog, attached to every session as an in-memory schema,
+ * for the catalog lookups drivers make (a type's name by OID, the
+ * namespaces, settings): the rows are PostgreSQL 15's for these types.
+ */
+static const char catalog_sql[] =
+	"ATTACH DATABASE ':memory:' AS pg_catalog;"
+	"CREATE TABLE pg_catalog.pg_namespace(oid INTEGER PRIMARY KEY, nspname TEXT);"
+	"INSERT INTO pg_catalog.pg_namespace VALUES (11, 'pg_catalog'), (2200, 'public');"
+	"CREATE TABLE pg_catalog.pg_type(oid INTEGER PRIMARY KEY, typname TEXT, typnamespace INTEGER,"
+	" typlen INTEGER, typbyval BOOLEAN, typtype TEXT, typcategory TEXT, typdelim TEXT,"
+	" typrelid INTEGER, typelem INTEGER, typarray INTEGER, typbasetype INTEGER);"
+	"INSERT INTO pg_catalog.pg_type VALUES"
+	" (16, 'bool', 11, 1, 1, 'b', 'B', ',', 0, 0, 1000, 0),"
+	" (17, 'bytea', 11, -1, 0, 'b', 'U', ',', 0, 0, 1001, 0),"
+	" (19, 'name', 11, 64, 0, 'b', 'S', ',', 0, 18, 1003, 0),"
+	" (20, 'int8', 11, 8, 1, 'b', 'N', ',', 0, 0, 1016, 0),"
+	" (21, 'int2', 11, 2, 1, 'b', 'N', ',', 0, 0, 1005, 0),"
+	" (23, 'int4', 11, 4, 1, 'b', 'N', ',', 0, 0, 1007, 0),"
+	" (25, 'text', 11, -1, 0, 'b', 'S', ',', 0, 0, 1009, 0),"
+	" (26, 'oid', 11, 4, 1, 'b', 'N', ',', 0, 0, 1028, 0),"
+	" (700, 'float4', 11, 4, 1, 'b', 'N', ',', 0, 0, 1021, 0),"
+	" (701, 'float8', 11, 8, 1, 'b', 'N', ',', 0, 0, 1022, 0),"
+	" (1043, 'varchar', 11, -1, 0, 'b', 'S', ',', 0, 0, 1015, 0),"
+	" (1700, 'numeric', 11, -1, 0, 'b', 'N', ',', 0, 0, 1231, 0);"
+	"CREATE TABLE pg_catalog.pg_database(oid INTEGER PRIMARY KEY, datname TEXT, encoding INTEGER);"
+	"INSERT INTO pg_catalog.pg_database VALUES (5, 'postgres', 6);";
+
 /* ---- init and sessions ------------------------------------------------- */
 
 static int
@@ -869,6 +897,12 @@ sqlb_session_open(int32_t process_id, int32_t secret_key, char *errbuf, size_t e
 	exec_simple(s->db, db_is_temp ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL",
 				errbuf, errlen);
 	add_functions(s);
+	if (exec_simple(s->db, catalog_sql, errbuf, errlen) != 0)
+	{
+		sqlite3_close_v2(s->db);
+		free(s);
+		return NULL;
+	}
 	s->pid = process_id;
 	s->key = secret_key;
 	pthread_mutex_lock(&reg_lock);

@@ -568,6 +568,17 @@ handle_password(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev
 	}
 }
 
+static int
+has_protocol_options(const char *const *params, size_t np)
+{
+	size_t		i;
+
+	for (i = 0; i < np; i += 2)
+		if (strncmp(params[i], "_pq_.", 5) == 0)
+			return 1;
+	return 0;
+}
+
 /* StartupMessage: user, database, parameters; then authentication. */
 static int
 handle_startup(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
@@ -618,14 +629,25 @@ handle_startup(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 	snprintf(b->user, sizeof(b->user), "%s", user);
 	if (!database || !*database)
 		database = user;
-	if ((version & 0xFFFF) != 0)
+	if ((version & 0xFFFF) != 0 || has_protocol_options(params, np))
 	{
 		pgwire_writer w;
+		size_t		i,
+					n = 0;
 
-		/* newer minor version: we speak 3.0 (docs: NegotiateProtocolVersion) */
+		/*
+		 * A newer minor version or "_pq_." options we do not know: we
+		 * speak 3.0 and name the options (docs: NegotiateProtocolVersion,
+		 * as ProcessStartupPacket sends it).
+		 */
+		for (i = 0; i < np; i += 2)
+			n += strncmp(params[i], "_pq_.", 5) == 0;
 		pgwire_msg_begin(&w, &b->out, 'v', PGWIRE_BACKEND, NULL);
 		pgwire_put_int32(&w, PROTOCOL_3_0);
-		pgwire_put_int32(&w, 0);
+		pgwire_put_int32(&w, (int32_t) n);
+		for (i = 0; i < np; i += 2)
+			if (strncmp(params[i], "_pq_.", 5) == 0)
+				pgwire_put_cstring(&w, params[i]);
 		end_msg(b, &w);
 	}
 	if (b->app->startup &&

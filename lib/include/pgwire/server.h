@@ -9,12 +9,14 @@
  *   - startup: SSLRequest answered 'S' when the caller says TLS is
  *     available, else 'N'; GSSENCRequest answered 'N'; CancelRequest
  *     reported as an event (the connection then closes, no answer);
- *     protocol versions other than 3.0 and 3.x refused with 08P01 (3.x
- *     minor versions above 0 get NegotiateProtocolVersion);
+ *     a major version other than 3 is refused with FATAL 0A000; a 3.x
+ *     minor version above 0 or "_pq_." options get NegotiateProtocolVersion
+ *     (3.0, the options named);
  *   - authentication per user, chosen by the application's startup
  *     callback: trust, cleartext password, md5, SCRAM-SHA-256 and, when
  *     the caller gave TLS channel binding data, SCRAM-SHA-256-PLUS;
- *     failure is FATAL 28P01 (28000 for an unknown user);
+ *     a wrong password or no stored secret is FATAL 28P01, the method
+ *     PGWIRE_AUTH_REJECT FATAL 28000;
  *   - AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery;
  *   - simple query (the application runs the whole string);
  *   - extended query: Parse, Bind, Describe, Execute (row limit ->
