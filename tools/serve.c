@@ -212,11 +212,11 @@ client_read(client *c, void *buf, size_t len)
 	}
 }
 
-static int
-client_flush(client *c)
+/* Write all of data; the count written, or -1. */
+static long
+client_write(void *arg, const uint8_t *p, size_t len)
 {
-	size_t		len;
-	const uint8_t *p = pgwire_backend_output(c->backend, &len);
+	client	   *c = arg;
 	size_t		done = 0;
 
 	while (done < len)
@@ -237,7 +237,20 @@ client_flush(client *c)
 			return -1;
 		done += (size_t) n;
 	}
-	pgwire_backend_consume(c->backend, done);
+	return (long) done;
+}
+
+static int
+client_flush(client *c)
+{
+	size_t		len;
+	const uint8_t *p = pgwire_backend_output(c->backend, &len);
+
+	if (len == 0)
+		return 0;
+	if (client_write(c, p, len) != (long) len)
+		return -1;
+	pgwire_backend_consume(c->backend, len);
 	return 0;
 }
 
@@ -364,6 +377,8 @@ client_main(void *arg)
 		opts.process_id = c->id;
 		opts.secret_key = key;
 		opts.parameters = sqlb_parameters;
+		opts.write_out = client_write;
+		opts.io_arg = c;
 		c->backend = pgwire_backend_create(&opts, NULL);
 		if (c->backend)
 			client_loop(c);

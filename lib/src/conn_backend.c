@@ -1215,10 +1215,26 @@ pgwire_backend_row_value(pgwire_backend *b, const void *ptr, size_t len)
 	pgwire_put_value(&b->row, ptr, len);
 }
 
+/* Hand queued output to write_out in the middle of a large result. */
+static void
+maybe_flush(pgwire_backend *b)
+{
+	long		n;
+
+	if (!b->opts.write_out || b->out.len < PGWIRE_BACKEND_FLUSH_AT)
+		return;
+	n = b->opts.write_out(b->opts.io_arg, b->out.data, b->out.len);
+	if (n > 0)
+		pgwire_backend_consume(b, (size_t) n);
+}
+
 int
 pgwire_backend_row_end(pgwire_backend *b)
 {
-	return end_msg(b, &b->row);
+	int			rc = end_msg(b, &b->row);
+
+	maybe_flush(b);
+	return rc;
 }
 
 int
@@ -1319,9 +1335,13 @@ pgwire_backend_copy_data(pgwire_backend *b, const void *data, size_t len)
 {
 	pgwire_writer w;
 
+	int			rc;
+
 	pgwire_msg_begin(&w, &b->out, 'd', PGWIRE_BACKEND, NULL);
 	pgwire_put_bytes(&w, data, len);
-	return end_msg(b, &w);
+	rc = end_msg(b, &w);
+	maybe_flush(b);
+	return rc;
 }
 
 int

@@ -149,7 +149,19 @@ typedef struct pgwire_backend_options
 	/* ParameterStatus sent after AuthenticationOk: name,value pairs,
 	 * NULL-terminated; NULL: none. */
 	const char *const *parameters;
+	/*
+	 * Optional: called with the output whenever more than
+	 * PGWIRE_BACKEND_FLUSH_AT bytes are queued in the middle of a result
+	 * (DataRow, CopyData), so a large result streams instead of growing
+	 * the buffer.  Return the number of bytes written (all of them), or
+	 * -1 on failure (the rest stays queued).  NULL: output only grows
+	 * until the caller takes it.
+	 */
+	long		(*write_out) (void *io_arg, const uint8_t *data, size_t len);
+	void	   *io_arg;
 } pgwire_backend_options;
+
+#define PGWIRE_BACKEND_FLUSH_AT 65536
 
 typedef enum pgwire_backend_event_kind
 {
