@@ -161,7 +161,8 @@ JOIN changes k ON k.n = (SELECT min(n) FROM changes c
 						 WHERE c.n > b.n AND c.message ->> 'message' = 'Commit')
 WHERE b.message ->> 'message' = 'Begin'
 ORDER BY b.n;
--- the non-transactional message has no transaction: xid 0
+-- the transactional message has its transaction's xid; the
+-- non-transactional one has none: xid 0
 SELECT n, xid::text = '0' AS xid_0, message ->> 'flags' AS flags FROM changes
 WHERE message ->> 'message' = 'Message' ORDER BY n;
 
@@ -394,14 +395,15 @@ SELECT count(*) FILTER (WHERE message ->> 'message' = 'StreamStart') > 1 AS seve
 	string_agg(DISTINCT message ->> 'message', ',' ORDER BY message ->> 'message')
 		FILTER (WHERE message ->> 'message' LIKE 'Stream%') AS stream_messages
 FROM streamed t GROUP BY xid::text ORDER BY min(n);
--- the first transaction's first rows and its end; in the second, the
--- changes outside the savepoint and the Stream Abort of the rolled back
--- subtransaction (whether its changes were streamed before the abort was
+-- the first transaction's first rows and its end (how many blocks and
+-- rows come between depends on the server's memory accounting); in the
+-- second, the changes outside the savepoint and the Stream Abort of the
+-- rolled back subtransaction (whether its changes were streamed before the abort was
 -- decoded depends on timing, so they are left out).  A change carries the
 -- xid of its subtransaction ("xid": 101 was inserted in the savepoint
 -- re-established by ROLLBACK TO), Stream Abort the top-level xid and the
 -- subtransaction's, which is also the xid column of its row.
-SELECT n, masked(message, lsn, xid) FROM streamed
+SELECT masked(message, lsn, xid) FROM streamed
 WHERE n <= 4 OR message ->> 'message' IN ('StreamCommit', 'StreamAbort', 'Message')
 	OR (message #>> '{new,id}')::int IN (100, 101)
 ORDER BY n;
@@ -414,17 +416,17 @@ FROM pg_logical_slot_peek_binary_changes('regress_pgwire', NULL, NULL,
 	'proto_version', '2', 'publication_names', '"Regress Pub"', 'messages', 'true',
 	'streaming', 'on')
 	WITH ORDINALITY AS r(lsn, xid, data, n);
-SELECT count(*) AS rows,
-	count(*) FILTER (WHERE pgwire_encode(s.message - '{relation,new,old,relations}'::text[])
-		= r.data) AS round_trip
+SELECT count(*) = (SELECT count(*) FROM streamed) AS same_rows,
+	bool_and(pgwire_encode(s.message - '{relation,new,old,relations}'::text[]) = r.data)
+		AS round_trip
 FROM raw_streamed r JOIN streamed s USING (n);
 SELECT masked(pgwire_decode_pgoutput(data, 2, in_stream => true), lsn, xid) - 'new_tuple'
 FROM raw_streamed WHERE get_byte(data, 0) = ascii('I') ORDER BY n LIMIT 1;
 SELECT * FROM try(format('SELECT pgwire_decode_pgoutput(%L, 2)', (
 	SELECT data FROM raw_streamed WHERE get_byte(data, 0) = ascii('I') ORDER BY n LIMIT 1)));
 SELECT * FROM try($$SELECT pgwire_decode_pgoutput('\x49', 1, in_stream => true)$$);
-SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
-	'proto_version', '2', 'publication_names', '"Regress Pub"', 'streaming', 'on');
+SELECT count(*) > 2000 AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire',
+	NULL, NULL, 'proto_version', '2', 'publication_names', '"Regress Pub"', 'streaming', 'on');
 RESET logical_decoding_work_mem;
 
 --
