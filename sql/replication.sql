@@ -357,6 +357,25 @@ SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgw
 SELECT pg_replication_origin_drop('regress_origin');
 
 --
+-- Schema changes: pgoutput sends a new Relation message before the next
+-- change of an altered table, and the tuples follow the new columns
+--
+INSERT INTO repl_full VALUES (2, 'before', NULL);
+ALTER TABLE repl_full ADD COLUMN extra int;
+INSERT INTO repl_full VALUES (3, 'added', NULL, 42);
+ALTER TABLE repl_full DROP COLUMN note;
+ALTER TABLE repl_full RENAME COLUMN data TO payload;
+INSERT INTO repl_full VALUES (4, '\x01', 43);
+SELECT message ->> 'message' AS message,
+	CASE WHEN message ->> 'message' = 'Relation'
+		THEN jsonb_path_query_array(message, '$.columns[*].name') END AS columns,
+	message -> 'new' AS new
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+WHERE message ->> 'message' IN ('Relation', 'Insert');
+SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
+	'proto_version', '1', 'publication_names', '"Regress Pub"');
+
+--
 -- Streaming (protocol 2, streaming on, a small logical_decoding_work_mem):
 -- a large transaction arrives in Stream Start .. Stream Stop blocks, whose
 -- changes carry the xid first; the state is carried from row to row
@@ -450,8 +469,8 @@ SELECT n, masked(message, lsn, xid)
 FROM pgwire_logical_changes('regress_pgwire_2pc', '{Regress Pub}', 3, options => '{two_phase,on}')
 	WITH ORDINALITY AS c(lsn, xid, message, n)
 ORDER BY n;
--- Prepare repeats Begin Prepare's LSNs; Commit Prepared's commit_lsn is
--- Prepare's end_lsn
+-- Prepare repeats Begin Prepare's LSNs; Commit Prepared's commit_lsn and
+-- Rollback Prepared's prepare_end_lsn are Prepare's end_lsn
 SELECT b.message ->> 'gid' AS gid,
 	b.message -> 'prepare_lsn' = p.message -> 'prepare_lsn' AS prepare_lsn,
 	b.message -> 'end_lsn' = p.message -> 'end_lsn' AS end_lsn,
