@@ -1390,7 +1390,10 @@ pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, Datum datum)
  * order, with a relation cache (tuples by column name) and the streamed-
  * block state carried from row to row.  Peeking never moves the slot:
  * consuming stays the caller's explicit choice
- * (pg_logical_slot_get_binary_changes).
+ * (pg_logical_slot_get_binary_changes).  upto_nchanges > 0 stops, as the
+ * server's upto_nchanges does, after the transaction during which that
+ * many rows were reached; each call decodes from the slot's start again,
+ * so the server re-sends the Relation messages the cache needs.
  */
 PG_FUNCTION_INFO_V1(pgwire_logical_changes_sql);
 
@@ -1398,17 +1401,28 @@ Datum
 pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
 {
 	Name		slot = PG_GETARG_NAME(0);
+	int32		upto_nchanges = PG_GETARG_INT32(6);
 	pgw_changes c;
-	Oid			argtypes[2] = {NAMEOID, TEXTARRAYOID};
-	Datum		args[2];
+	Oid			argtypes[3] = {NAMEOID, TEXTARRAYOID, INT4OID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	SPIPlanPtr	plan;
 	Portal		portal;
 
 	memset(&c, 0, sizeof(c));
 	c.proto = pgw_proto_version(PG_GETARG_INT32(2));
+	if (upto_nchanges < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("upto_nchanges must not be negative"),
+				 errdetail("0 reads every pending change.")));
 	args[0] = NameGetDatum(slot);
 	args[1] = pgw_peek_options(c.proto, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_BOOL(3),
 							   PG_GETARG_BOOL(4), PG_GETARG_ARRAYTYPE_P(5));
+	/* 0: no limit, which the server spells NULL */
+	args[2] = Int32GetDatum(upto_nchanges);
+	if (upto_nchanges == 0)
+		nulls[2] = 'n';
 	c.rsinfo = pgw_init_srf(fcinfo, false);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1420,10 +1434,10 @@ pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
 	c.per_row = AllocSetContextCreate(CurrentMemoryContext, "pgwire change",
 									  ALLOCSET_DEFAULT_SIZES);
 	plan = SPI_prepare("SELECT lsn, xid, data FROM pg_catalog.pg_logical_slot_peek_binary_changes("
-					   "$1, NULL, NULL, VARIADIC $2)", 2, argtypes);
+					   "$1, NULL, $3, VARIADIC $2)", 3, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
+	portal = SPI_cursor_open(NULL, plan, args, nulls, false);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 1000);

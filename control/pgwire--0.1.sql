@@ -202,10 +202,11 @@ COMMENT ON FUNCTION pgwire_decode_pgoutput(bytea, int, boolean) IS
 CREATE FUNCTION pgwire_logical_changes(slot_name name, publications text[],
 	proto_version int DEFAULT 1, "binary" boolean DEFAULT false,
 	messages boolean DEFAULT true, options text[] DEFAULT '{}',
+	upto_nchanges int DEFAULT 0,
 	OUT lsn pg_lsn, OUT xid xid, OUT message jsonb)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'pgwire_logical_changes_sql'
 LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION pgwire_logical_changes(name, text[], int, boolean, boolean, text[]) IS
-'peek (never consume) the pending changes of a pgoutput logical slot, decoded in order; changes carry "relation" and "new"/"old" tuples keyed by column name; options: extra pgoutput name/value pairs, e.g. ''{streaming,on}''';
+COMMENT ON FUNCTION pgwire_logical_changes(name, text[], int, boolean, boolean, text[], int) IS
+'peek (never consume) the pending changes of a pgoutput logical slot, decoded in order; changes carry "relation" and "new"/"old" tuples keyed by column name; options: extra pgoutput name/value pairs, e.g. ''{streaming,on}''; upto_nchanges: stop after the transaction that reaches that many rows (0: all)';

@@ -327,6 +327,16 @@ SELECT count(*) FILTER (WHERE message ->> 'message' = 'Message') AS messages,
 FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}', messages => false);
 
 --
+-- upto_nchanges: whole transactions, until that many rows were reached
+--
+SELECT string_agg(message ->> 'message', ',')
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}', upto_nchanges => 3);
+SELECT string_agg(message ->> 'message', ',')
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}', upto_nchanges => 7);
+SELECT * FROM try($$SELECT * FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}',
+	upto_nchanges => -1)$$);
+
+--
 -- Consuming is explicit: pg_logical_slot_get_binary_changes, then nothing
 -- is pending
 --
