@@ -2341,6 +2341,39 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 
 /* ---- the callbacks ------------------------------------------------------ */
 
+/*
+ * A Query of several statements runs as one implicit transaction, as in
+ * PostgreSQL, unless one of them controls transactions itself: 0 no
+ * implicit transaction, 1 one that only reads, 2 one that writes.
+ */
+static int
+implicit_transaction(const char *sql)
+{
+	const char *p = sql;
+	char		tag[80];
+	int			n = 0,
+				writes = 0;
+	cmd_kind	k;
+
+	for (;;)
+	{
+		while (*(p = skip_space(p)) == ';')
+			p++;
+		if (!*p)
+			break;
+		k = classify(p, tag, sizeof(tag));
+		if (k == K_BEGIN || k == K_COMMIT || k == K_ROLLBACK || k == K_COPY ||
+			!strcmp(tag, "SAVEPOINT") || !strcmp(tag, "RELEASE") ||
+			!strcmp(tag, "ROLLBACK") || !strcmp(tag, "VACUUM") || !strcmp(tag, "PRAGMA"))
+			return 0;
+		if (k == K_SQL && strcmp(tag, "SELECT") != 0)
+			writes = 1;
+		n++;
+		p = statement_end(p);
+	}
+	return n < 2 ? 0 : writes ? 2 : 1;
+}
+
 static int
 app_query(void *arg, pgwire_backend *b, const char *sql_in)
 {
@@ -2349,10 +2382,19 @@ app_query(void *arg, pgwire_backend *b, const char *sql_in)
 	const char *p,
 			   *tail;
 	int			any = 0,
-				rc = 0;
+				rc = 0,
+				implicit;
 
 	if (!sql)
 		return -1;
+	implicit = sqlite3_get_autocommit(s->db) ? implicit_transaction(sql) : 0;
+	if (implicit && sqlite3_exec(s->db, implicit == 2 ? "BEGIN IMMEDIATE" : "BEGIN",
+								 NULL, NULL, NULL) != SQLITE_OK)
+	{
+		sqlite_error(s, b, sqlite3_extended_errcode(s->db));
+		free(sql);
+		return -1;
+	}
 	for (p = sql;;)
 	{
 		sq_stmt    *st;
@@ -2385,6 +2427,19 @@ app_query(void *arg, pgwire_backend *b, const char *sql_in)
 			break;
 		if (kind == K_COPY && s->copy_st)
 			break;				/* COPY FROM STDIN: the rest waits */
+	}
+	if (implicit && !sqlite3_get_autocommit(s->db))
+	{
+		/* all or nothing; an error here ends no explicit transaction */
+		if (rc == PGWIRE_EXEC_ERROR)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		else if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		{
+			sqlite_error(s, b, sqlite3_extended_errcode(s->db));
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = PGWIRE_EXEC_ERROR;
+		}
+		s->aborted = 0;
 	}
 	if (!any)
 		pgwire_backend_empty_query(b);
