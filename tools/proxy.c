@@ -468,15 +468,35 @@ be32(const uint8_t *p)
 }
 
 /*
+ * Could the held bytes still become an SSLRequest or GSSENCRequest (length
+ * 8, then the request code)?
+ */
+static int
+hold_may_be_request(const conn *c)
+{
+	if (c->hold_len >= 4 && be32(c->hold) != 8)
+		return 0;
+	if (c->hold_len == 8 && be32(c->hold + 4) != SSL_REQUEST_CODE &&
+		be32(c->hold + 4) != GSSENC_REQUEST_CODE)
+		return 0;
+	return 1;
+}
+
+/*
  * Client bytes while the proxy may still have to answer an SSLRequest or
- * GSSENCRequest itself.  Returns how many of data[] remain to be forwarded
- * as usual (held bytes are queued here once they turn out not to be a
- * request); the remaining bytes are the last ones of data[].
+ * GSSENCRequest itself (there may be several: libpq tries GSSAPI, then
+ * SSL).  Requests are answered 'N' as a server without encryption support
+ * would; up to 8 bytes are held back until it is clear whether they are a
+ * request.  Once they are not, the held bytes are queued for the server,
+ * fe_startup ends, and the return value says how many of the last bytes of
+ * data[] the caller forwards as usual.
  */
 static size_t
 intercept_requests(conn *c, const uint8_t *data, size_t len)
 {
-	while (c->fe_startup && len > 0)
+	static const uint8_t no = 'N';
+
+	while (len > 0)
 	{
 		size_t		take = 8 - c->hold_len;
 
@@ -486,38 +506,27 @@ intercept_requests(conn *c, const uint8_t *data, size_t len)
 		c->hold_len += take;
 		data += take;
 		len -= take;
-		if (c->hold_len >= 4 && be32(c->hold) != 8)
-			break;
-		if (c->hold_len < 8)
-			continue;
-		if (be32(c->hold + 4) != SSL_REQUEST_CODE && be32(c->hold + 4) != GSSENC_REQUEST_CODE)
-			break;
-		/* answer 'N' as a server without encryption support would */
+		if (!hold_may_be_request(c))
 		{
-			static const uint8_t no = 'N';
-			uint8_t		req[8];
+			uint8_t		held[8];
+			size_t		n = c->hold_len;
 
-			memcpy(req, c->hold, 8);
+			memcpy(held, c->hold, n);
 			c->hold_len = 0;
-			record(c, PGWIRE_FRONTEND, req, 8);
-			queue(&c->d[PGWIRE_BACKEND], &no, 1);
-			record(c, PGWIRE_BACKEND, &no, 1);
+			c->fe_startup = 0;
+			queue(&c->d[PGWIRE_FRONTEND], held, n);
+			record(c, PGWIRE_FRONTEND, held, n);
+			return len;
 		}
-	}
-	if (c->fe_startup && c->hold_len > 0 && (c->hold_len < 4 || (c->hold_len < 8 && len == 0 && be32(c->hold) == 8)))
-		return len;				/* still undecided: hold on */
-	if (c->fe_startup && c->hold_len > 0)
-	{
-		uint8_t		held[8];
-		size_t		n = c->hold_len;
-
-		memcpy(held, c->hold, n);
+		if (c->hold_len < 8)
+			return 0;			/* undecided: hold on */
 		c->hold_len = 0;
-		c->fe_startup = 0;
-		queue(&c->d[PGWIRE_FRONTEND], held, n);
-		record(c, PGWIRE_FRONTEND, held, n);
+		queue(&c->d[PGWIRE_BACKEND], &no, 1);
+		drain(&c->d[PGWIRE_BACKEND]);
+		record(c, PGWIRE_FRONTEND, c->hold, 8);
+		record(c, PGWIRE_BACKEND, &no, 1);
 	}
-	return len;
+	return 0;
 }
 
 /* Read from one side, forward at once, then record.  -1: close. */
@@ -541,12 +550,12 @@ pump(conn *c, pgwire_direction dir)
 	rest = (size_t) n;
 	if (dir == PGWIRE_FRONTEND && c->fe_startup)
 	{
+		/* answers go out at once; a request may be followed by another */
 		rest = intercept_requests(c, buf, (size_t) n);
-		if (c->fe_startup && c->hold_len > 0)
-			return drain(&c->d[PGWIRE_BACKEND]);
-		c->fe_startup = 0;
 		if (drain(&c->d[PGWIRE_BACKEND]) < 0)
 			return -1;
+		if (c->fe_startup)
+			return 0;			/* all answered or held */
 	}
 	if (rest > 0)
 		queue(pd, buf + n - rest, rest);
