@@ -116,17 +116,26 @@ parse_typed(const uint8_t *buf, size_t len, pgwire_direction dir,
 	return PGWIRE_OK;
 }
 
+static int parse_typed(const uint8_t *buf, size_t len, pgwire_direction dir,
+						const pgwire_limits *lim, uint64_t base, pgwire_frame *out,
+						pgwire_error *err);
+
 static int
 parse_answer(const uint8_t *buf, size_t len, pgwire_direction dir, uint8_t request,
-			 uint64_t base, pgwire_frame *out, pgwire_error *err)
+			 const pgwire_limits *lim, uint64_t base, pgwire_frame *out, pgwire_error *err)
 {
 	char		shown[8];
 
 	if (len < 1)
 		return PGWIRE_INCOMPLETE;
-	/* 'E' is what servers older than 12 may send instead of 'N' to GSS */
+	/*
+	 * Servers older than 12 do not know GSSENCRequest and answer with a
+	 * whole ErrorResponse ("unsupported frontend protocol"): a typed message.
+	 */
+	if (buf[0] == 'E')
+		return parse_typed(buf, len, dir, lim, base, out, err);
 	if (!(buf[0] == 'N' || (request == 'S' && buf[0] == 'S') ||
-		  (request == 'G' && (buf[0] == 'G' || buf[0] == 'E'))))
+		  (request == 'G' && buf[0] == 'G')))
 		return pgwire_error_set(err, PGWIRE_ERR_UNKNOWN_TYPE, base,
 								"byte %s is not an answer to %s",
 								show_byte(buf[0], shown),
@@ -167,9 +176,9 @@ pgwire_frame_parse(const uint8_t *buf, size_t len, pgwire_direction dir,
 		case PGWIRE_PHASE_STARTUP:
 			return parse_untyped(buf, len, dir, lim, base_offset, out, err);
 		case PGWIRE_PHASE_SSL_ANSWER:
-			return parse_answer(buf, len, dir, 'S', base_offset, out, err);
+			return parse_answer(buf, len, dir, 'S', lim, base_offset, out, err);
 		case PGWIRE_PHASE_GSS_ANSWER:
-			return parse_answer(buf, len, dir, 'G', base_offset, out, err);
+			return parse_answer(buf, len, dir, 'G', lim, base_offset, out, err);
 		case PGWIRE_PHASE_TYPED:
 			return parse_typed(buf, len, dir, lim, base_offset, out, err);
 		case PGWIRE_PHASE_AUTO:
@@ -193,7 +202,7 @@ pgwire_frame_parse(const uint8_t *buf, size_t len, pgwire_direction dir,
 			return PGWIRE_INCOMPLETE;
 		if (answer)
 		{
-			rc = parse_answer(buf, len, dir, buf[0] == 'G' ? 'G' : 'S', base_offset, out, err);
+			rc = parse_answer(buf, len, dir, buf[0] == 'G' ? 'G' : 'S', lim, base_offset, out, err);
 			out->inferred = 1;
 			if (buf[0] == 'N')
 				out->request = 0;	/* refuses either request */

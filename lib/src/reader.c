@@ -124,8 +124,8 @@ advance_phase(pgwire_reader *r, const pgwire_frame *f)
 		else if (r->phase != PGWIRE_PHASE_AUTO)
 			r->phase = PGWIRE_PHASE_TYPED;
 	}
-	else if (r->phase == PGWIRE_PHASE_AUTO && r->dir == PGWIRE_BACKEND)
-		r->phase = PGWIRE_PHASE_TYPED;
+	else if (r->dir == PGWIRE_BACKEND)
+		r->phase = PGWIRE_PHASE_TYPED;	/* incl. an ErrorResponse as the answer */
 }
 
 int
@@ -211,7 +211,8 @@ pgwire_reader_take_raw(pgwire_reader *r, const uint8_t **data, uint64_t *offset)
 {
 	size_t		n = r->end - r->start;
 
-	*data = r->buf + r->start;
+	/* never fed: no buffer to point into */
+	*data = r->buf ? r->buf + r->start : (const uint8_t *) "";
 	if (offset)
 		*offset = r->base + r->start;
 	r->start = r->end;

@@ -208,12 +208,22 @@ static void
 notify(void)
 {
 	PGnotify   *n;
+	char		channel[32];
+	char		sql[64];
 
-	expect(PQexec(conn, "LISTEN ch"), PGRES_COMMAND_OK, "listen");
-	expect(PQexec(conn, "NOTIFY ch, 'payload'"), PGRES_COMMAND_OK, "notify");
+	/*
+	 * A channel of this session's own: with a shared name, a later session's
+	 * NOTIFY can reach this backend after libpq has stopped reading, and the
+	 * saved stream would hold a message libpq never traced.
+	 */
+	snprintf(channel, sizeof(channel), "ch%d", PQbackendPID(conn));
+	snprintf(sql, sizeof(sql), "LISTEN %s", channel);
+	expect(PQexec(conn, sql), PGRES_COMMAND_OK, "listen");
+	snprintf(sql, sizeof(sql), "NOTIFY %s, 'payload'", channel);
+	expect(PQexec(conn, sql), PGRES_COMMAND_OK, "notify");
 	PQconsumeInput(conn);
 	n = PQnotifies(conn);
-	if (n == NULL || strcmp(n->relname, "ch") != 0 || strcmp(n->extra, "payload") != 0)
+	if (n == NULL || strcmp(n->relname, channel) != 0 || strcmp(n->extra, "payload") != 0)
 		fail("notification");
 	if (n)
 		PQfreemem(n);
