@@ -1193,25 +1193,50 @@ pgw_json_key_string(StringInfo s, const char *key, const char *value)
 	escape_json(s, value);
 }
 
-/* ,"key":<tuple as a JSON object named by rel's columns> */
+/*
+ * The key columns of an old tuple sent as 'K': pgoutput sends the other
+ * columns as 'n', which pgwire_tuple_json shows as null, but they are not
+ * null, they were left out.  So they are removed from the object.
+ */
+static char *
+pgw_key_only(const char *tuple_json, const pgwire_relcache_rel *rel)
+{
+	Datum		jb = DirectFunctionCall1(jsonb_in, CStringGetDatum(tuple_json));
+
+	for (uint16 i = 0; i < rel->ncolumns; i++)
+		if (!(rel->columns[i].flags & 1))
+			jb = DirectFunctionCall2(jsonb_delete, jb,
+									 CStringGetTextDatum(rel->columns[i].name));
+	return DatumGetCString(DirectFunctionCall1(jsonb_out, jb));
+}
+
+/*
+ * ,"key":<tuple as a JSON object named by rel's columns>; key_only: only
+ * the columns of the replica identity key
+ */
 static void
 pgw_json_key_tuple(StringInfo s, const char *key, const pgwire_relcache_rel *rel,
-				   const pgwire_group *tuple)
+				   const pgwire_group *tuple, bool key_only)
 {
 	pgwire_buf	b;
 
 	pgwire_buf_init(&b, &pgw_allocator);
-	if (pgwire_tuple_json(rel, tuple, &b) != PGWIRE_OK)
+	if (pgwire_tuple_json(rel, tuple, &b) != PGWIRE_OK ||
+		pgwire_buf_append(&b, "", 1) != PGWIRE_OK)
 		pgw_oom();
 	appendStringInfo(s, ",\"%s\":", key);
-	appendBinaryStringInfo(s, (const char *) b.data, (int) b.len);
+	if (key_only && rel != NULL)
+		appendStringInfoString(s, pgw_key_only((const char *) b.data, rel));
+	else
+		appendStringInfoString(s, (const char *) b.data);
 	pgwire_buf_free(&b);
 }
 
 /*
  * The readable additions to a change message, each written ",key:value":
  *   Insert, Update, Delete: "relation" (its SQL name), "new" and/or "old"
- *     (the tuples as {"column": value} objects, see pgwire_tuple_json);
+ *     (the tuples as {"column": value} objects, see pgwire_tuple_json; an
+ *     old tuple sent as key ('K') with the key columns only);
  *   Truncate: "relations" (the SQL names, in wire order).
  * Nothing is added for a relation no Relation message described, except
  * tuple objects keyed by column position.
@@ -1232,9 +1257,10 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
 			/* present bit 2: Update's optional old tuple kind and tuple */
 			if (m->kind == PGWIRE_MSG_LR_DELETE ||
 				(m->kind == PGWIRE_MSG_LR_UPDATE && (m->present & (1u << 2))))
-				pgw_json_key_tuple(s, "old", rel, &m->u.lr_change.old_tuple);
+				pgw_json_key_tuple(s, "old", rel, &m->u.lr_change.old_tuple,
+								   m->u.lr_change.old_tuple_kind == 'K');
 			if (m->kind != PGWIRE_MSG_LR_DELETE)
-				pgw_json_key_tuple(s, "new", rel, &m->u.lr_change.new_tuple);
+				pgw_json_key_tuple(s, "new", rel, &m->u.lr_change.new_tuple, false);
 			break;
 		case PGWIRE_MSG_LR_TRUNCATE:
 			appendStringInfoString(s, ",\"relations\":[");
