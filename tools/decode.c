@@ -101,6 +101,32 @@ is_frame_error(int rc, const pgwire_msg *m)
 	return 0;
 }
 
+/*
+ * A backend stream that is a single 'S', 'N' or 'G' byte: the answer to
+ * SSLRequest or GSSENCRequest and nothing after it (the client gave up,
+ * e.g. sslmode=require refused).  The session cannot tell it from the
+ * first byte of a message until the stream ends, which only the caller
+ * knows.  Returns 1 if it was printed as such.
+ */
+static int
+decode_lone_answer(decode_out *d, pgwire_direction dir, const uint8_t *data)
+{
+	pgwire_frame fr;
+	pgwire_msg	m;
+	pgwire_phase phase = data[0] == 'G' ? PGWIRE_PHASE_GSS_ANSWER : PGWIRE_PHASE_SSL_ANSWER;
+
+	if (dir != PGWIRE_BACKEND || (data[0] != 'S' && data[0] != 'N' && data[0] != 'G'))
+		return 0;
+	if (pgwire_frame_parse(data, 1, dir, phase, NULL, 0, &fr, NULL) != PGWIRE_OK)
+		return 0;
+	fr.inferred = 1;
+	if (pgwire_decode(&fr, NULL, &m, NULL) != PGWIRE_OK)
+		return 0;
+	m.inferred = 1;
+	out_message(&d->opts, &m, 0, &d->text);
+	return 1;
+}
+
 static int
 decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
 {
@@ -143,6 +169,8 @@ decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
 				fed += n;
 				continue;
 			}
+			if (consumed == 0 && len == 1 && decode_lone_answer(d, dir, data))
+				break;
 			if (consumed < len)
 			{
 				pgwire_error_set(&err, PGWIRE_ERR_TRUNCATED, consumed,
