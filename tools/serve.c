@@ -6,7 +6,7 @@
  *
  *   pgwire serve [--sqlite FILE] --listen 127.0.0.1:PORT
  *                [--auth trust|password|md5|scram-sha-256]
- *                [--password-file FILE] [--user NAME:PASSWORD]...
+ *                [--password-file FILE] [--user NAME:[METHOD:]PASSWORD]...
  *                [--tls-cert FILE --tls-key FILE] [--quiet]
  *
  * One thread per client connection, each with its own SQLite connection
@@ -50,6 +50,7 @@ typedef struct user_entry
 {
 	struct user_entry *next;
 	char	   *name;
+	int			method;			/* -1: --auth */
 	char	   *secret;
 } user_entry;
 
@@ -95,10 +96,18 @@ logf_(const char *fmt,...)
 
 /* ---- configuration ---------------------------------------------------- */
 
+static int	parse_method(const char *s);
+
+/*
+ * "user:secret", or "user:METHOD:secret" / "user:trust" to give this user
+ * its own method (METHOD one of trust, password, md5, scram-sha-256).
+ */
 static int
 add_user(const char *line)
 {
 	const char *colon = strchr(line, ':');
+	const char *rest;
+	const char *second;
 	user_entry *u;
 
 	if (!colon || colon == line)
@@ -107,7 +116,26 @@ add_user(const char *line)
 	if (!u)
 		return -1;
 	u->name = strndup(line, (size_t) (colon - line));
-	u->secret = strdup(colon + 1);
+	u->method = -1;
+	rest = colon + 1;
+	second = strchr(rest, ':');
+	if (!strcmp(rest, "trust"))
+	{
+		u->method = PGWIRE_AUTH_TRUST;
+		rest += 5;
+	}
+	else if (second)
+	{
+		char		m[32];
+
+		snprintf(m, sizeof(m), "%.*s", (int) (second - rest), rest);
+		if (parse_method(m) >= 0)
+		{
+			u->method = parse_method(m);
+			rest = second + 1;
+		}
+	}
+	u->secret = strdup(rest);
 	u->next = srv.users;
 	srv.users = u;
 	return 0;
@@ -143,14 +171,14 @@ read_password_file(const char *path)
 	return 0;
 }
 
-static const char *
-find_secret(const char *user)
+static const user_entry *
+find_user(const char *user)
 {
 	user_entry *u;
 
 	for (u = srv.users; u; u = u->next)
 		if (strcmp(u->name, user) == 0)
-			return u->secret;
+			return u;
 	return NULL;
 }
 
@@ -259,6 +287,7 @@ app_startup(void *arg, pgwire_backend *b, const char *user, const char *database
 			const char *const *params, size_t nparams, pgwire_auth_config *auth)
 {
 	sqlb_session *s = arg;
+	const user_entry *u;
 	size_t		i;
 
 	(void) b;
@@ -267,9 +296,17 @@ app_startup(void *arg, pgwire_backend *b, const char *user, const char *database
 		if (strcmp(params[2 * i], "user") && strcmp(params[2 * i], "database") &&
 			strcmp(params[2 * i], "options") && strcmp(params[2 * i], "replication"))
 			sqlb_session_setting(s, params[2 * i], params[2 * i + 1]);
-	auth->method = srv.method;
-	auth->secret = find_secret(user);
+	u = find_user(user);
+	auth->method = u && u->method >= 0 ? (pgwire_auth_method) u->method : srv.method;
+	auth->secret = u && u->secret[0] ? u->secret : NULL;
 	return 0;
+}
+
+static const char *
+method_name(int m)
+{
+	return m == PGWIRE_AUTH_TRUST ? "trust" : m == PGWIRE_AUTH_PASSWORD ? "password" :
+		m == PGWIRE_AUTH_MD5 ? "md5" : "scram-sha-256";
 }
 
 static void
@@ -332,10 +369,10 @@ client_loop(client *c)
 						  sqlb_cancel(ev.process_id, ev.secret_key) ? "sent" : "no such process");
 					return;
 				case PGWIRE_BACKEND_EV_AUTHENTICATED:
-					logf_("connection %d: user \"%s\" authenticated%s%s", c->id,
+					logf_("connection %d: user \"%s\" authenticated with %s", c->id,
 						  pgwire_backend_user(c->backend),
-						  pgwire_backend_mechanism(c->backend) ? " with " : "",
-						  pgwire_backend_mechanism(c->backend) ? pgwire_backend_mechanism(c->backend) : "");
+						  pgwire_backend_mechanism(c->backend) ? pgwire_backend_mechanism(c->backend) :
+						  method_name(pgwire_backend_auth_method(c->backend)));
 					break;
 				case PGWIRE_BACKEND_EV_CLOSE:
 					if (err.status != PGWIRE_OK && err.detail[0])
@@ -495,9 +532,12 @@ usage(void)
 	fprintf(stderr,
 			"usage: pgwire serve [--sqlite FILE] --listen 127.0.0.1:PORT\n"
 			"                    [--auth trust|password|md5|scram-sha-256]\n"
-			"                    [--password-file FILE] [--user NAME:PASSWORD]...\n"
+			"                    [--password-file FILE] [--user NAME:[METHOD:]PASSWORD]...\n"
 			"                    [--tls-cert FILE --tls-key FILE] [--quiet]\n"
-			"Serves the SQLite database FILE (default :memory:) to PostgreSQL clients.\n");
+			"Serves the SQLite database FILE (default :memory:) to PostgreSQL clients.\n"
+			"Password file lines: user:secret, user:METHOD:secret or user:trust; a secret\n"
+			"is a password, an md5 hash or a SCRAM verifier as pg_authid stores them;\n"
+			"METHOD (trust, password, md5, scram-sha-256) overrides --auth for that user.\n");
 }
 
 static int
@@ -610,9 +650,7 @@ cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	atomic_store(&srv.next_pid, (int) getpid() * 100 % 1000000 + 1);
 	logf_("listening on %s (sqlite %s, auth %s%s)", listen_spec, db,
-		  srv.method == PGWIRE_AUTH_TRUST ? "trust" : srv.method == PGWIRE_AUTH_PASSWORD ?
-		  "password" : srv.method == PGWIRE_AUTH_MD5 ? "md5" : "scram-sha-256",
-		  srv.tls ? ", TLS" : "");
+		  method_name(srv.method), srv.tls ? ", TLS" : "");
 	while (!srv.stop)
 	{
 		struct pollfd pfd = {lfd, POLLIN, 0};

@@ -71,6 +71,7 @@ struct pgwire_backend
 	char		user[256];
 	char		mechanism[32];
 	auth_step	auth;
+	pgwire_auth_method method;
 	char	   *secret;
 	uint8_t		md5_salt[4];
 	pgwire_scram_server scram;
@@ -321,6 +322,12 @@ pgwire_backend_user(const pgwire_backend *b)
 	return b->user;
 }
 
+pgwire_auth_method
+pgwire_backend_auth_method(const pgwire_backend *b)
+{
+	return b->method;
+}
+
 const char *
 pgwire_backend_mechanism(const pgwire_backend *b)
 {
@@ -444,6 +451,7 @@ start_auth(pgwire_backend *b, const pgwire_auth_config *cfg,
 		memcpy(b->secret, cfg->secret, n);
 	}
 	b->state = ST_AUTH;
+	b->method = cfg->method;
 	switch (cfg->method)
 	{
 		case PGWIRE_AUTH_TRUST:

@@ -228,6 +228,9 @@ PGWIRE_EXPORT size_t pgwire_backend_pending(const pgwire_backend *b);
 PGWIRE_EXPORT const char *pgwire_backend_user(const pgwire_backend *b);
 PGWIRE_EXPORT const char *pgwire_backend_mechanism(const pgwire_backend *b);
 
+/* The method the startup callback chose (PGWIRE_AUTH_TRUST before). */
+PGWIRE_EXPORT pgwire_auth_method pgwire_backend_auth_method(const pgwire_backend *b);
+
 /* ---- Writing results (from the callbacks) ----------------------------- */
 
 /*
