@@ -1412,53 +1412,26 @@ pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, Datum datum)
 }
 
 /*
- * Peek at a logical slot through pgoutput and decode every change in
- * order, with a relation cache (tuples by column name) and the streamed-
- * block state carried from row to row.  Peeking never moves the slot:
- * consuming stays the caller's explicit choice
- * (pg_logical_slot_get_binary_changes).  upto_nchanges > 0 stops, as the
- * server's upto_nchanges does, after the transaction during which that
- * many rows were reached; each call decodes from the slot's start again,
- * so the server re-sends the Relation messages the cache needs.
+ * Run pg_logical_slot_peek_binary_changes(slot, NULL, upto_nchanges,
+ * VARIADIC options) with args and nulls in that order of parameters and
+ * decode its rows in order, fetched through a cursor so that only a batch
+ * of them is held at a time.
  */
-PG_FUNCTION_INFO_V1(pgwire_logical_changes_sql);
-
-Datum
-pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
+static void
+pgw_read_changes(pgw_changes *c, Datum *args, const char *nulls)
 {
-	Name		slot = PG_GETARG_NAME(0);
-	int32		upto_nchanges = PG_GETARG_INT32(6);
-	pgw_changes c;
 	Oid			argtypes[3] = {NAMEOID, TEXTARRAYOID, INT4OID};
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
 	SPIPlanPtr	plan;
 	Portal		portal;
-
-	memset(&c, 0, sizeof(c));
-	c.proto = pgw_proto_version(PG_GETARG_INT32(2));
-	if (upto_nchanges < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("upto_nchanges must not be negative"),
-				 errdetail("0 reads every pending change.")));
-	args[0] = NameGetDatum(slot);
-	args[1] = pgw_peek_options(c.proto, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_BOOL(3),
-							   PG_GETARG_BOOL(4), PG_GETARG_ARRAYTYPE_P(5));
-	/* 0: no limit, which the server spells NULL */
-	args[2] = Int32GetDatum(upto_nchanges);
-	if (upto_nchanges == 0)
-		nulls[2] = 'n';
-	c.rsinfo = pgw_init_srf(fcinfo, false);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* in SPI's procedure context from here on; SPI_finish frees it */
-	c.relcache = pgwire_relcache_create(&pgw_allocator);
-	if (c.relcache == NULL)
+	c->relcache = pgwire_relcache_create(&pgw_allocator);
+	if (c->relcache == NULL)
 		pgw_oom();
-	c.per_row = AllocSetContextCreate(CurrentMemoryContext, "pgwire change",
-									  ALLOCSET_DEFAULT_SIZES);
+	c->per_row = AllocSetContextCreate(CurrentMemoryContext, "pgwire change",
+									   ALLOCSET_DEFAULT_SIZES);
 	plan = SPI_prepare("SELECT lsn, xid, data FROM pg_catalog.pg_logical_slot_peek_binary_changes("
 					   "$1, NULL, $3, VARIADIC $2)", 3, argtypes);
 	if (plan == NULL)
@@ -1480,12 +1453,50 @@ pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
 
 			if (isnull[0] || isnull[1] || isnull[2])
 				elog(ERROR, "pg_logical_slot_peek_binary_changes returned a NULL");
-			pgw_change_row(&c, lsn, xid, data);
+			pgw_change_row(c, lsn, xid, data);
 			CHECK_FOR_INTERRUPTS();
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
+}
+
+/*
+ * Peek at a logical slot through pgoutput and decode every change in
+ * order, with a relation cache (tuples by column name) and the streamed-
+ * block state carried from row to row.  Peeking never moves the slot:
+ * consuming stays the caller's explicit choice
+ * (pg_logical_slot_get_binary_changes).  upto_nchanges > 0 stops, as the
+ * server's upto_nchanges does, after the transaction during which that
+ * many rows were reached; each call decodes from the slot's start again,
+ * so the server re-sends the Relation messages the cache needs.
+ */
+PG_FUNCTION_INFO_V1(pgwire_logical_changes_sql);
+
+Datum
+pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
+{
+	int32		upto_nchanges = PG_GETARG_INT32(6);
+	pgw_changes c;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	memset(&c, 0, sizeof(c));
+	c.proto = pgw_proto_version(PG_GETARG_INT32(2));
+	if (upto_nchanges < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("upto_nchanges must not be negative"),
+				 errdetail("0 reads every pending change.")));
+	args[0] = NameGetDatum(PG_GETARG_NAME(0));
+	args[1] = pgw_peek_options(c.proto, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_BOOL(3),
+							   PG_GETARG_BOOL(4), PG_GETARG_ARRAYTYPE_P(5));
+	/* 0: no limit, which the server spells NULL */
+	args[2] = Int32GetDatum(upto_nchanges);
+	if (upto_nchanges == 0)
+		nulls[2] = 'n';
+	c.rsinfo = pgw_init_srf(fcinfo, false);
+	pgw_read_changes(&c, args, nulls);
 	return (Datum) 0;
 }
