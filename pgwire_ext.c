@@ -12,6 +12,10 @@
  *   messages over a wire limit      54000 program_limit_exceeded
  *   allocation failure              53200 out_of_memory
  *
+ * All functions but one work on their arguments alone; pgwire_logical_changes
+ * reads a logical replication slot through SPI
+ * (pg_logical_slot_peek_binary_changes, never the consuming variant).
+ *
  * The library allocates through a pgwire_allocator that wraps
  * palloc_extended(..., MCXT_ALLOC_NO_OOM), so it keeps its NULL-on-out-of-
  * memory contract and never longjmps; everything it allocates lives in the
