@@ -12,7 +12,8 @@
  *   messages over a wire limit      54000 program_limit_exceeded
  *   allocation failure              53200 out_of_memory
  *
- * All functions but one work on their arguments alone; pgwire_logical_changes
+ * The functions work on their arguments alone, except that
+ * pgwire_row_description looks up type sizes and pgwire_logical_changes
  * reads a logical replication slot through SPI
  * (pg_logical_slot_peek_binary_changes, never the consuming variant).
  *
