@@ -108,8 +108,21 @@ typedef struct conn
 	int64_t		text_since;		/* when text became non-empty (ms) */
 } conn;
 
+/*
+ * Output goes through one writer thread, so a slow output (a paused pager,
+ * a full disk) never holds up forwarding.  Connection threads append to
+ * outq; past OUTQ_MAX bytes waiting they drop their lines and count them,
+ * and a line saying how many were lost follows once there is room again.
+ */
+#define OUTQ_MAX (16 * 1024 * 1024)
+
 static proxy_cfg cfg;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t out_cond = PTHREAD_COND_INITIALIZER;
+static pgwire_buf outq;
+static uint64_t out_dropped;	/* lines dropped since the last report */
+static int	out_stop;
+static int	out_error;
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
 static int	active_conns = 0;
@@ -195,12 +208,64 @@ flush_conn_text(conn *c)
 		return;
 	}
 	pthread_mutex_lock(&out_lock);
-	fwrite(c->text.data, 1, c->text.len, cfg.out);
-	fflush(cfg.out);
+	if (outq.len + c->text.len > OUTQ_MAX)
+	{
+		for (size_t i = 0; i < c->text.len; i++)
+			out_dropped += (c->text.data[i] == '\n');
+	}
+	else
+	{
+		if (out_dropped > 0)
+		{
+			if (cfg.opts.format == OUT_JSON)
+				pgwire_buf_printf(&outq, "{\"conn\":0,\"event\":\"dropped\",\"detail\":\"%" PRIu64
+								  " lines: the output could not keep up\"}\n", out_dropped);
+			else
+				pgwire_buf_printf(&outq, "conn 0\t#\tdropped: %" PRIu64
+								  " lines: the output could not keep up\n", out_dropped);
+			out_dropped = 0;
+		}
+		pgwire_buf_append(&outq, c->text.data, c->text.len);
+		pthread_cond_signal(&out_cond);
+	}
 	pthread_mutex_unlock(&out_lock);
 	pgwire_buf_reset(&c->text);
 }
 
+/* The writer thread: takes what is queued and writes it out. */
+static void *
+writer_thread(void *arg)
+{
+	pgwire_buf	batch;
+
+	(void) arg;
+	pgwire_buf_init(&batch, NULL);
+	pthread_mutex_lock(&out_lock);
+	for (;;)
+	{
+		pgwire_buf	t;
+
+		while (outq.len == 0 && !out_stop)
+			pthread_cond_wait(&out_cond, &out_lock);
+		if (outq.len == 0 && out_stop)
+			break;
+		/* swap: connections fill a fresh buffer while this one is written */
+		t = outq;
+		outq = batch;
+		batch = t;
+		pthread_mutex_unlock(&out_lock);
+		if (fwrite(batch.data, 1, batch.len, cfg.out) != batch.len || fflush(cfg.out) != 0)
+			out_error = 1;
+		if (batch.cap > 4 * CHUNK)
+			pgwire_buf_free(&batch);	/* give back what a burst took */
+		else
+			pgwire_buf_reset(&batch);
+		pthread_mutex_lock(&out_lock);
+	}
+	pthread_mutex_unlock(&out_lock);
+	pgwire_buf_free(&batch);
+	return NULL;
+}
 /* An event line: trace "conn N\t#\ttext", JSON {"conn":N,"event":...}. */
 static void
 event(conn *c, const char *name, const char *fmt,...)
@@ -932,6 +997,7 @@ cmd_proxy(int argc, char **argv)
 			   *upstream_arg = NULL,
 			   *output = NULL;
 	struct sigaction sa;
+	pthread_t	writer;
 	int			opt,
 				lfd,
 				rc;
@@ -1024,6 +1090,12 @@ cmd_proxy(int argc, char **argv)
 
 	if ((lfd = listen_on()) < 0)
 		return EXIT_USAGE;
+	pgwire_buf_init(&outq, NULL);
+	if (pthread_create(&writer, NULL, writer_thread, NULL) != 0)
+	{
+		tool_err("could not start the output thread");
+		return EXIT_USAGE;
+	}
 	fprintf(stderr, "pgwire proxy: listening on %s:%s, upstream %s:%s\n",
 			cfg.listen_host, cfg.listen_port, cfg.up_host, cfg.up_port);
 	rc = accept_loop(lfd);
@@ -1034,6 +1106,14 @@ cmd_proxy(int argc, char **argv)
 	while (active_conns > 0)
 		pthread_cond_wait(&active_cond, &active_lock);
 	pthread_mutex_unlock(&active_lock);
+	pthread_mutex_lock(&out_lock);
+	out_stop = 1;
+	pthread_cond_signal(&out_cond);
+	pthread_mutex_unlock(&out_lock);
+	pthread_join(writer, NULL);
+	pgwire_buf_free(&outq);
+	if (out_error)
+		tool_err("could not write all of the output");
 	fflush(cfg.out);
 	if (cfg.out != stdout)
 		fclose(cfg.out);
