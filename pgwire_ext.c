@@ -1288,12 +1288,19 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
 	}
 }
 
-/* The message's lossless JSON with the readable additions, as jsonb. */
+/*
+ * The message's lossless JSON with the readable additions, as jsonb.
+ * pgoutput writes names and text values through the same calls as
+ * DataRow (pq_sendstring, pq_sendcountedtext), which convert them to the
+ * client encoding, so in this session's output they are in the client
+ * encoding and are converted to the database's before jsonb reads them.
+ */
 static Datum
 pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 {
 	pgwire_buf	b;
 	StringInfoData s;
+	char	   *json;
 
 	pgwire_buf_init(&b, &pgw_allocator);
 	if (pgwire_json_write(m, &b, 0) != PGWIRE_OK)
@@ -1305,7 +1312,8 @@ pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 	pgwire_buf_free(&b);
 	pgw_change_extras(&s, m, rc);
 	appendStringInfoChar(&s, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
+	json = pg_client_to_server(s.data, s.len);
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
 
 /*

@@ -386,6 +386,26 @@ SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgw
 	'proto_version', '1', 'publication_names', '"Regress Pub"');
 
 --
+-- Encodings: pgoutput converts names and text values to the session's
+-- client_encoding, as for any result sent to a client; the readable keys
+-- are converted back to the database's encoding, the lossless message
+-- keeps the bytes (LATIN1 0xef for U+00EF, not UTF-8, so shown as hex)
+--
+INSERT INTO repl_key VALUES (60, U&'na\00EFve', NULL);
+SELECT message #>> '{new,name}' = U&'na\00EFve' AS readable,
+	message #> '{new_tuple,1,value}' AS lossless
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+WHERE message ->> 'message' = 'Insert';
+SET client_encoding = 'LATIN1';
+SELECT message #>> '{new,name}' = U&'na\00EFve' AS readable,
+	message #> '{new_tuple,1,value}' AS lossless
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+WHERE message ->> 'message' = 'Insert';
+RESET client_encoding;
+SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
+	'proto_version', '1', 'publication_names', '"Regress Pub"');
+
+--
 -- Streaming (protocol 2, streaming on, a small logical_decoding_work_mem):
 -- a large transaction arrives in Stream Start .. Stream Stop blocks, whose
 -- changes carry the xid first; the state is carried from row to row
