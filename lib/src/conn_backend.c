@@ -78,6 +78,7 @@ struct pgwire_backend
 	int			scram_live;
 	uint8_t		cbind[PGWIRE_CBIND_MAX];
 	size_t		cbind_len;
+	int			tls_done;		/* TLS is up: a second SSLRequest gets 'N' */
 
 	entry	   *statements;
 	entry	   *portals;
@@ -210,8 +211,9 @@ find_entry(entry **list, const char *name)
 	return NULL;
 }
 
+/* Unlink the entry *at points to and release its handle. */
 static void
-drop_entry(pgwire_backend *b, entry **list, entry **at, int portal)
+drop_entry(pgwire_backend *b, entry **at, int portal)
 {
 	entry	   *e = *at;
 
@@ -221,14 +223,13 @@ drop_entry(pgwire_backend *b, entry **list, entry **at, int portal)
 	else if (!portal && b->app->close_statement)
 		b->app->close_statement(b->opts.app_arg, e->handle);
 	b_free(b, e);
-	(void) list;
 }
 
 static void
 drop_all(pgwire_backend *b, entry **list, int portal)
 {
 	while (*list)
-		drop_entry(b, list, list, portal);
+		drop_entry(b, list, portal);
 }
 
 static int
@@ -342,6 +343,7 @@ pgwire_backend_tls_done(pgwire_backend *b, const uint8_t *cbind, size_t cbind_le
 	if (cbind && cbind_len)
 		memcpy(b->cbind, cbind, cbind_len);
 	b->cbind_len = cbind ? cbind_len : 0;
+	b->tls_done = 1;
 	b->state = ST_STARTUP;
 	return PGWIRE_OK;
 }
@@ -594,8 +596,8 @@ handle_startup(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 {
 	pgwire_iter it;
 	pgwire_parameter p;
-	const char *params[128];
-	char		store[4096];
+	const char *params[1024];
+	char		store[PGWIRE_STARTUP_MAX];
 	size_t		used = 0,
 				np = 0;
 	const char *user = NULL,
@@ -615,7 +617,7 @@ handle_startup(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 	pgwire_iter_init(&it, &m->u.startup_message.parameters);
 	while (pgwire_next_parameter(&it, &p))
 	{
-		if (used + p.name.len + p.value.len + 2 > sizeof(store) || np + 2 > 128)
+		if (used + p.name.len + p.value.len + 2 > sizeof(store) || np + 2 > 1024)
 			return fatal(b, ev, err, "08P01", "invalid startup packet layout",
 						 "too many parameters");
 		params[np++] = store + used;
@@ -681,7 +683,7 @@ handle_untyped(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 				return fatal(b, ev, err, "08P01",
 							 "received unencrypted data after SSL request",
 							 "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
-			if (b->opts.tls_available && b->cbind_len == 0 && b->state == ST_STARTUP)
+			if (b->opts.tls_available && !b->tls_done)
 			{
 				pgwire_buf_append(&b->out, "S", 1);
 				b->state = ST_TLS_WAIT;
@@ -737,7 +739,7 @@ handle_query(pgwire_backend *b, const pgwire_msg *m)
 		return PGWIRE_ERR_NOMEM;
 	/* a simple Query destroys the unnamed portal (exec_simple_query) */
 	if ((e = find_entry(&b->portals, "")) != NULL)
-		drop_entry(b, &b->portals, e, 1);
+		drop_entry(b, e, 1);
 	b->failed = 0;
 	if (b->app->query)
 		b->app->query(b->opts.app_arg, b, sql);
@@ -779,7 +781,7 @@ handle_parse(pgwire_backend *b, const pgwire_msg *m)
 		for (i = 0; i < n; i++)
 			types[i] = pgwire_group_oid(&m->u.parse.parameter_types, i);
 		if (!*name && (e = find_entry(&b->statements, "")) != NULL)
-			drop_entry(b, &b->statements, e, 0);
+			drop_entry(b, e, 0);
 		if (b->app->parse(b->opts.app_arg, b, sql, n, types, &stmt) == 0 && !b->failed)
 		{
 			rc = add_entry(b, &b->statements, name, stmt);
@@ -859,10 +861,12 @@ handle_bind(pgwire_backend *b, const pgwire_msg *m)
 		snprintf(msg, sizeof(msg), "portal \"%s\" already exists", portal);
 		pgwire_backend_error(b, "42P03", msg, NULL, NULL);
 	}
+	else if (!b->app->bind || !b->app->execute)
+		not_supported(b, "the extended query protocol");
 	else if (bind_params(b, m, &bp, values, formats, rformats) == PGWIRE_OK && !b->failed)
 	{
 		if (!*portal && (e = find_entry(&b->portals, "")) != NULL)
-			drop_entry(b, &b->portals, e, 1);
+			drop_entry(b, e, 1);
 		if (b->app->bind(b->opts.app_arg, b, (*s)->handle, &bp, &handle) == 0 && !b->failed)
 		{
 			rc = add_entry(b, &b->portals, portal, handle);
@@ -895,10 +899,12 @@ handle_describe(pgwire_backend *b, const pgwire_msg *m)
 				 "prepared statement \"%s\" does not exist", name);
 		pgwire_backend_error(b, portal ? "34000" : "26000", msg, NULL, NULL);
 	}
-	else if (portal)
+	else if (portal && b->app->describe_portal)
 		b->app->describe_portal(b->opts.app_arg, b, (*e)->handle);
-	else
+	else if (!portal && b->app->describe_statement)
 		b->app->describe_statement(b->opts.app_arg, b, (*e)->handle);
+	else
+		not_supported(b, "Describe");
 	b_free(b, name);
 	return PGWIRE_OK;
 }
@@ -942,7 +948,7 @@ handle_close(pgwire_backend *b, const pgwire_msg *m)
 		return PGWIRE_ERR_NOMEM;
 	/* closing what does not exist is not an error (docs: Close) */
 	if ((e = find_entry(list, name)) != NULL)
-		drop_entry(b, list, e, portal);
+		drop_entry(b, e, portal);
 	b_free(b, name);
 	return put_empty(b, '3');
 }
