@@ -34,7 +34,11 @@ typedef struct json_in
 	size_t		index;			/* which message of the input, from 0 */
 	char		path[128];		/* key path of the value being read */
 	size_t		plen;
+	int			nest;			/* messages nested in Byten fields, now */
 } json_in;
+
+/* CopyData > XLogData > pgoutput message: the deepest nesting we write */
+#define JSON_MAX_NEST 4
 
 /* Bytes given as a JSON string or as {"hex":...}, checked, not yet written. */
 typedef struct json_bytes
@@ -492,11 +496,48 @@ put_group(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 	return PGWIRE_OK;
 }
 
+static int	encode_message(json_in *j, json_t *obj);
+static int	get_msgdef(json_in *j, json_t *obj, const pgwire_msgdef **def);
+
+/*
+ * A message object where a rest-of-message Byten is due: json_out.c
+ * writes a CopyData's replication payload, and an XLogData's pgoutput
+ * message, that way when the session tracker decoded them.  The payload
+ * (type byte and fields, no length word) is the field's bytes; it is
+ * written in place, so the outer length word counts it.
+ */
+static int
+put_inner(json_in *j, pgwire_writer *w, json_t *v)
+{
+	const pgwire_msgdef *def;
+	pgwire_buf *saved = j->out;
+	int			rc;
+
+	if ((rc = get_msgdef(j, v, &def)) != PGWIRE_OK)
+		return rc;
+	if (!pgwire_is_payload_kind(def->kind))
+		return fail(j, PGWIRE_ERR_JSON,
+					"%s cannot be nested: only replication and pgoutput messages can",
+					def->name);
+	if (j->nest >= JSON_MAX_NEST)
+		return fail(j, PGWIRE_ERR_JSON, "messages nested too deeply");
+	j->nest++;
+	j->out = w->buf;
+	rc = encode_message(j, v);
+	j->out = saved;
+	j->nest--;
+	return rc;
+}
+
 static int
 put_text_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 {
 	json_bytes	b;
 	int			rc;
+
+	if (f->type == PGWIRE_T_BYTES && f->size == 0 && json_is_object(v) &&
+		json_object_get(v, "message") != NULL)
+		return put_inner(j, w, v);
 
 	if (f->type == PGWIRE_T_VALUE && json_is_null(v))
 	{

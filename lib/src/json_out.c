@@ -30,6 +30,9 @@
 typedef struct json_out
 {
 	pgwire_buf *b;
+	const pgwire_msg *m;		/* the message being written */
+	unsigned	flags;			/* PGWIRE_JSON_* */
+	int			nest;			/* how deep inside outer messages m is */
 	/* per depth: does an element at this depth render as a bare value? */
 	uint8_t		bare[JSON_MAX_DEPTH + 1];
 	/* per depth: no key written yet in the current element object */
@@ -396,6 +399,29 @@ put_key(json_out *j, const pgwire_visit *v)
 	PUTS(b, "\":");
 }
 
+/*
+ * v is the last Byten field of m and the session tracker decoded what it
+ * carries (a CopyData's replication payload, an XLogData's pgoutput
+ * message): that message is written in its place, as a nested object
+ * with its own "type" and "message" (and "direction", as every payload
+ * has), so a reader sees the XLogData rather than its bytes.  json_in.c
+ * encodes such an object back to exactly those bytes.
+ */
+static int
+carries_inner(const pgwire_msg *m, const pgwire_visit *v)
+{
+	const pgwire_msgdef *def;
+
+	if (m->inner == NULL || v->depth != 0 || v->field->type != PGWIRE_T_BYTES ||
+		!pgwire_is_payload_kind(m->inner->kind))
+		return 0;
+	def = pgwire_msgdef_get(m->kind);
+	return def != NULL && def->layout.nfields > 0 &&
+		v->field == &def->layout.fields[def->layout.nfields - 1];
+}
+
+static int	write_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int nest);
+
 static int
 visit(void *arg, const pgwire_visit *v)
 {
@@ -409,6 +435,8 @@ visit(void *arg, const pgwire_visit *v)
 			break;				/* the header is written from the frame */
 		case PGWIRE_EV_FIELD:
 			put_key(j, v);
+			if (carries_inner(j->m, v))
+				return write_message(j->m->inner, b, j->flags, j->nest + 1);
 			put_value(b, v);
 			break;
 		case PGWIRE_EV_GROUP_BEGIN:
@@ -474,21 +502,30 @@ put_header(pgwire_buf *b, const pgwire_msg *m, unsigned flags)
 		PUTS(b, ",\"inferred\":true");
 }
 
-int
-pgwire_json_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags)
+/*
+ * CopyData > XLogData > pgoutput message is as deep as the tracker nests;
+ * the limit only keeps a hand-made cycle of inner pointers finite.
+ */
+#define JSON_MAX_NEST 4
+
+static int
+write_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int nest)
 {
 	json_out	j;
 	size_t		start;
 	int			rc;
 
 	if (m == NULL || out == NULL || m->frame.raw == NULL ||
-		pgwire_msgdef_get(m->kind) == NULL)
+		pgwire_msgdef_get(m->kind) == NULL || nest > JSON_MAX_NEST)
 		return PGWIRE_ERR_ARGUMENT;
 	if (out->status != PGWIRE_OK)
 		return out->status;
 	start = out->len;
 	memset(&j, 0, sizeof(j));
 	j.b = out;
+	j.m = m;
+	j.flags = flags;
+	j.nest = nest;
 	put_header(out, m, flags);
 	rc = pgwire_walk(m, visit, &j);
 	PUTS(out, "}");
@@ -497,6 +534,12 @@ pgwire_json_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags)
 	if (rc != PGWIRE_OK && out->status == PGWIRE_OK)
 		out->len = start;
 	return rc;
+}
+
+int
+pgwire_json_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags)
+{
+	return write_message(m, out, flags, 0);
 }
 
 /*

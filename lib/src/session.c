@@ -8,9 +8,17 @@
  * The rules follow the PostgreSQL docs, "Message Flow": Start-up, COPY
  * Operations, SSL and GSSAPI Session Encryption, Canceling Requests.
  * Wireshark's pgsql dissector keeps the same per-conversation state.
+ *
+ * On a replication connection the tracker also reads the replication
+ * commands ("Streaming Replication Protocol": START_REPLICATION, and
+ * BASE_BACKUP) to know what the CopyData that follow carry, and decodes
+ * each payload into a slot of its own (msg->inner), and a pgoutput
+ * message inside an XLogData into a second one.  A payload that does not
+ * decode is simply left as bytes: the CopyData itself is never in error.
  */
 #include <string.h>
 
+#include "pgwire/replication.h"
 #include "pgwire/session.h"
 #include "session_internal.h"
 
@@ -20,8 +28,14 @@ struct pgwire_session
 	pgwire_session_state state;
 	uint8_t		copy_done[2];	/* CopyDone seen per direction (copy both) */
 	uint8_t		failed[2];		/* the direction's reader hit a framing error */
+	uint8_t		base_backup;	/* the last Query was BASE_BACKUP */
+	pgwire_pgoutput_state pgoutput; /* streamed-block state of pgoutput */
+	pgwire_msg	payload[2];		/* per direction: a CopyData's payload */
+	pgwire_msg	lr[2];			/* per direction: an XLogData's pgoutput */
 	const pgwire_allocator *alloc;
 };
+
+static void note_replication_command(pgwire_session *s, const pgwire_msg *m);
 
 pgwire_session *
 pgwire_session_create(const pgwire_limits *lim, const pgwire_allocator *alloc)
@@ -196,6 +210,10 @@ note_frontend(pgwire_session *s, const pgwire_msg *m)
 			if (s->state.copy_mode == 'G' || s->state.copy_mode == 'W')
 				s->state.copy_mode = 0;
 			break;
+		case PGWIRE_MSG_QUERY:
+			if (s->state.replication)
+				note_replication_command(s, m);
+			break;
 		default:
 			break;
 	}
@@ -282,6 +300,262 @@ note_backend(pgwire_session *s, const pgwire_msg *m)
 		default:
 			break;
 	}
+}
+
+/* ---- Replication commands ------------------------------------------- */
+
+/*
+ * A token of a replication command, as the walsender's lexer
+ * (repl_scanner.l) splits it: a word (keyword, unquoted identifier or
+ * LSN; compared case-insensitively, as unquoted identifiers are folded to
+ * lower case), a "quoted identifier" (compared exactly), a 'string
+ * literal' ('' inside is one quote), or one punctuation character.
+ */
+typedef struct repl_token
+{
+	char		kind;			/* 'w' word, 'i' quoted identifier, 's'
+								 * string, else the character; 0 at end */
+	const uint8_t *ptr;			/* contents, quotes excluded */
+	size_t		len;
+} repl_token;
+
+typedef struct repl_lexer
+{
+	const uint8_t *p;
+	const uint8_t *end;
+} repl_lexer;
+
+static int
+is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int
+is_word(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		c == '_' || c == '/' || c == '.' || c == '$' || c >= 0x80;
+}
+
+/* A quoted token ending in q; doubled q stands for one.  0 if unclosed. */
+static int
+lex_quoted(repl_lexer *lx, uint8_t q, repl_token *t)
+{
+	const uint8_t *p = lx->p + 1;
+
+	t->ptr = p;
+	while (p < lx->end)
+	{
+		if (*p == q && p + 1 < lx->end && p[1] == q)
+			p += 2;
+		else if (*p == q)
+		{
+			t->len = (size_t) (p - t->ptr);
+			lx->p = p + 1;
+			return 1;
+		}
+		else
+			p++;
+	}
+	return 0;
+}
+
+/* The next token; kind 0 at the end or on an unclosed quote. */
+static void
+lex_next(repl_lexer *lx, repl_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	while (lx->p < lx->end && is_space(*lx->p))
+		lx->p++;
+	if (lx->p >= lx->end)
+		return;
+	if (*lx->p == '\'' || *lx->p == '"')
+	{
+		char		kind = *lx->p == '\'' ? 's' : 'i';
+
+		if (lex_quoted(lx, *lx->p, t))
+			t->kind = kind;
+		return;
+	}
+	if (is_word(*lx->p))
+	{
+		t->kind = 'w';
+		t->ptr = lx->p;
+		while (lx->p < lx->end && is_word(*lx->p))
+			lx->p++;
+		t->len = (size_t) (lx->p - t->ptr);
+		return;
+	}
+	t->kind = (char) *lx->p++;
+}
+
+/* t is the word w (lower case), in any case */
+static int
+is_keyword(const repl_token *t, const char *w)
+{
+	return t->kind == 'w' && bool_word(t->ptr, t->len, w) && t->len == strlen(w);
+}
+
+/* t names the option w: an unquoted word in any case, or "w" exactly */
+static int
+is_option(const repl_token *t, const char *w)
+{
+	if (t->kind == 'i')
+		return t->len == strlen(w) && memcmp(t->ptr, w, t->len) == 0;
+	return is_keyword(t, w);
+}
+
+/*
+ * pgoutput's protocol version from the option value: a decimal number
+ * 1..4 ("1" and " 1" alike, as strtol reads it in pgoutput.c); 0 if it
+ * is not one pgwire decodes.
+ */
+static int
+proto_version_value(const repl_token *v)
+{
+	size_t		k = 0;
+	int			n = 0;
+
+	if (v->kind != 's')
+		return 0;
+	while (k < v->len && is_space(v->ptr[k]))
+		k++;
+	if (k == v->len)
+		return 0;
+	for (; k < v->len; k++)
+	{
+		if (v->ptr[k] < '0' || v->ptr[k] > '9' || n > 1000)
+			return 0;
+		n = n * 10 + (v->ptr[k] - '0');
+	}
+	return n >= 1 && n <= 4 ? n : 0;
+}
+
+/*
+ * The options list of START_REPLICATION ... LOGICAL: ( name ['value']
+ * [, ...] ).  pgoutput requires proto_version and publication_names
+ * (pgoutput.c, parse_output_parameters); no other plugin pgwire knows
+ * takes both, so their presence is what marks a pgoutput stream.
+ * Returns the protocol version, or 0 if the stream is not pgoutput.
+ */
+static int
+pgoutput_options(repl_lexer *lx)
+{
+	repl_token	t;
+	repl_token	name;
+	int			version = 0;
+	int			publications = 0;
+
+	lex_next(lx, &t);
+	if (t.kind != '(')
+		return 0;
+	for (;;)
+	{
+		lex_next(lx, &name);
+		if (name.kind != 'w' && name.kind != 'i')
+			return 0;
+		lex_next(lx, &t);
+		if (t.kind == 's')
+		{
+			if (is_option(&name, "proto_version"))
+				version = proto_version_value(&t);
+			else if (is_option(&name, "publication_names"))
+				publications = 1;
+			lex_next(lx, &t);
+		}
+		if (t.kind == ')')
+			break;
+		if (t.kind != ',')
+			return 0;
+	}
+	return publications ? version : 0;
+}
+
+/*
+ * START_REPLICATION [SLOT name] [PHYSICAL] X/X [TIMELINE n], or
+ * START_REPLICATION SLOT name LOGICAL X/X [(options)] (docs, "Streaming
+ * Replication Protocol"): sets state.streaming and pgoutput_version.
+ */
+static void
+note_start_replication(pgwire_session *s, repl_lexer *lx)
+{
+	repl_token	t;
+
+	lex_next(lx, &t);
+	if (is_keyword(&t, "slot"))
+	{
+		lex_next(lx, &t);		/* the slot name */
+		lex_next(lx, &t);
+	}
+	memset(&s->pgoutput, 0, sizeof(s->pgoutput));
+	s->state.pgoutput_version = 0;
+	if (is_keyword(&t, "logical"))
+	{
+		s->state.streaming = 'L';
+		lex_next(lx, &t);		/* the start LSN */
+		s->state.pgoutput_version = pgoutput_options(lx);
+	}
+	else
+		s->state.streaming = 'P';
+}
+
+/* A frontend Query on a replication connection: which command is it? */
+static void
+note_replication_command(pgwire_session *s, const pgwire_msg *m)
+{
+	repl_lexer	lx;
+	repl_token	t;
+
+	lx.p = m->u.query.query.ptr;
+	lx.end = lx.p + m->u.query.query.len;
+	lex_next(&lx, &t);
+	s->base_backup = is_keyword(&t, "base_backup");
+	if (is_keyword(&t, "start_replication"))
+		note_start_replication(s, &lx);
+	else
+	{
+		s->state.streaming = 0;
+		s->state.pgoutput_version = 0;
+	}
+}
+
+/* ---- Replication payloads ---------------------------------------------- */
+
+/*
+ * Whether a CopyData now carries a replication payload: copy-both on a
+ * replication connection is START_REPLICATION's stream; copy-out after
+ * BASE_BACKUP carries its typed messages (PostgreSQL 15 and later).
+ */
+static int
+carries_payload(const pgwire_session *s)
+{
+	if (s->state.replication == 0)
+		return 0;
+	return s->state.copy_mode == 'W' ||
+		(s->state.copy_mode == 'H' && s->base_backup);
+}
+
+/*
+ * Decode the payload of CopyData m into the direction's slot and hang it
+ * on m->inner; likewise an XLogData's pgoutput message.  Failures leave
+ * the pointer NULL: the bytes stay shown as bytes.
+ */
+static void
+decode_payload(pgwire_session *s, pgwire_direction dir, pgwire_msg *m)
+{
+	pgwire_msg *p = &s->payload[dir];
+	pgwire_msg *lr = &s->lr[dir];
+
+	if (!carries_payload(s) ||
+		pgwire_decode_replication(m, p, NULL) != PGWIRE_OK)
+		return;
+	m->inner = p;
+	if (p->kind == PGWIRE_MSG_XLOG_DATA && s->state.streaming == 'L' &&
+		s->state.pgoutput_version != 0 &&
+		pgwire_decode_xlog_pgoutput(p, s->state.pgoutput_version, &s->pgoutput, lr,
+									NULL) == PGWIRE_OK)
+		p->inner = lr;
 }
 
 /* ---- Taking messages -------------------------------------------------- */
@@ -408,6 +682,8 @@ pgwire_session_next(pgwire_session *s, pgwire_direction dir, pgwire_msg *msg,
 		msg->frame = frame;
 		return rc;
 	}
+	if (msg->kind == PGWIRE_MSG_COPY_DATA)
+		decode_payload(s, dir, msg);
 	if (dir == PGWIRE_FRONTEND)
 		note_frontend(s, msg);
 	else

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "pgwire/render.h"
+#include "pgwire/replication.h"
 #include "internal.h"
 #include "wire.h"
 
@@ -334,9 +335,37 @@ trace_as_copy_data(const pgwire_msg *m)
 		m->kind != PGWIRE_MSG_UNKNOWN;
 }
 
+static int	trace_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
+						  int64_t timestamp_us, int nest);
+
+/* CopyData > XLogData > pgoutput: deepest nesting; bounds a hand-made cycle */
+#define TRACE_MAX_NEST 4
+
+/*
+ * The message the session tracker decoded out of m's last Byten field
+ * (message.h, inner): printed on its own line(s) after m's, in the style
+ * of the payload lines below.  libpq never prints these; its CopyData
+ * line above stays exactly as libpq prints it.
+ */
+static int
+trace_inner(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int64_t timestamp_us,
+			int nest)
+{
+	if (m->inner == NULL || !pgwire_is_payload_kind(m->inner->kind) || out->status != PGWIRE_OK)
+		return out->status;
+	return trace_message(m->inner, out, flags, timestamp_us, nest + 1);
+}
+
 int
 pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 				   int64_t timestamp_us)
+{
+	return trace_message(m, out, flags, timestamp_us, 0);
+}
+
+static int
+trace_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int64_t timestamp_us,
+			  int nest)
 {
 	const pgwire_frame *f;
 	trace_state st;
@@ -346,7 +375,7 @@ pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 	int			rc = 0;
 
 	if (m == NULL || out == NULL || pgwire_msgdef_get(m->kind) == NULL ||
-		m->frame.raw == NULL)
+		m->frame.raw == NULL || nest > TRACE_MAX_NEST)
 		return PGWIRE_ERR_ARGUMENT;	/* out's contents and status untouched */
 	f = &m->frame;
 	memset(&st, 0, sizeof(st));
@@ -376,7 +405,9 @@ pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 						  f->raw_len, pgwire_msg_name(m->kind));
 		rc = pgwire_walk(m, trace_visit, &st);
 		pgwire_buf_puts(out, "\n");
-		return rc != 0 ? pgwire_buf_fail(out, rc) : out->status;
+		if (rc != 0)
+			return pgwire_buf_fail(out, rc);
+		return trace_inner(m, out, flags, timestamp_us, nest);
 	}
 
 	if (st.regress && f->direction == PGWIRE_BACKEND &&
@@ -414,5 +445,5 @@ pgwire_trace_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags,
 	if (f->kind == PGWIRE_FRAME_TYPED && 4 + st.consumed != f->length)
 		pgwire_buf_printf(out, "mismatched message length: consumed %d, expected %d\n",
 						  (int) (4 + st.consumed), (int32_t) f->length);
-	return out->status;
+	return trace_inner(m, out, flags, timestamp_us, nest);
 }

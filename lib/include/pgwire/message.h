@@ -220,6 +220,15 @@ typedef struct pgwire_msg
 	uint8_t		inferred;		/* kind guessed without the other side */
 	uint32_t	present;		/* PGWIRE_F_OPTIONAL fields present (bit =
 								 * index in the top-level layout) */
+
+	/*
+	 * The message carried in this message's last Byten field (a CopyData's
+	 * replication payload, an XLogData's pgoutput message), decoded by the
+	 * session tracker (session.h); NULL if none.  Owned by the tracker and
+	 * valid as long as the outer message.  pgwire_decode() and the payload
+	 * decoders leave it NULL; the JSON and trace renderers show it nested.
+	 */
+	const struct pgwire_msg *inner;
 	union
 	{
 		struct

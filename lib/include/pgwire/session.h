@@ -48,6 +48,19 @@ typedef struct pgwire_session_state
 	uint8_t		transaction_status; /* last ReadyForQuery status, 0 before */
 	uint8_t		cancel;			/* the connection carried a CancelRequest */
 	pgwire_msg_kind auth_response;	/* what the next 'p' is; INVALID: unknown */
+
+	/*
+	 * What the last Query of a replication connection started: 'P' for
+	 * START_REPLICATION [SLOT s] [PHYSICAL] X/X, 'L' for START_REPLICATION
+	 * SLOT s LOGICAL X/X [(options)], 0 for anything else (set when the
+	 * Query is read).  pgoutput_version is the options' proto_version
+	 * (1..4) when they also name publication_names, the two options
+	 * pgoutput requires: that is how a pgoutput stream is recognised,
+	 * since the slot's plugin is not in the command; 0 otherwise
+	 * (test_decoding and other plugins: XLogData data stays bytes).
+	 */
+	uint8_t		streaming;
+	int			pgoutput_version;
 } pgwire_session_state;
 
 typedef struct pgwire_session pgwire_session;
@@ -84,6 +97,20 @@ PGWIRE_EXPORT int pgwire_session_feed(pgwire_session *s, pgwire_direction dir,
  * read), is encrypted from there: state.encrypted becomes 'S', and so
  * does the backend unless it still owes the answer to an SSLRequest.
  * Apart from that, the state changes only on messages that decode.
+ *
+ * Replication payloads: on a replication connection, a CopyData in
+ * copy-both mode (START_REPLICATION) or in the copy-out of BASE_BACKUP is
+ * decoded further with pgwire_decode_replication(), into a message owned
+ * by the session that msg->inner points to (XLogData, PrimaryKeepalive,
+ * StandbyStatusUpdate, HotStandbyFeedback; NewArchive, Manifest,
+ * ArchiveOrManifestData, ProgressReport).  In a logical stream with
+ * pgoutput (state.pgoutput_version != 0) an XLogData's data is decoded
+ * with pgwire_decode_xlog_pgoutput() into a second such message, at
+ * msg->inner->inner.  A payload that does not decode leaves the pointer
+ * NULL and is no error (the CopyData is still the CopyData).  Both are
+ * valid until the next pgwire_session_next() for dir.  Source: PostgreSQL
+ * docs, "Streaming Replication Protocol", "Logical Streaming Replication
+ * Protocol".
  */
 PGWIRE_EXPORT int pgwire_session_next(pgwire_session *s, pgwire_direction dir,
 									  pgwire_msg *msg, pgwire_error *err);
