@@ -376,6 +376,14 @@ INSERT INTO repl_full VALUES (3, 'added', NULL, 42);
 ALTER TABLE repl_full DROP COLUMN note;
 ALTER TABLE repl_full RENAME COLUMN data TO payload;
 INSERT INTO repl_full VALUES (4, '\x01', 43);
+-- names that need quoting are quoted in "relation", as SQL writes them
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."T" ("Id" int PRIMARY KEY);
+ALTER PUBLICATION "Regress Pub" ADD TABLE "Odd Schema"."T";
+INSERT INTO "Odd Schema"."T" VALUES (1);
+SELECT message ->> 'relation' AS relation, message -> 'new' AS new
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+WHERE message ->> 'message' = 'Insert' AND message ->> 'relation' LIKE '"%';
 SELECT message ->> 'message' AS message,
 	CASE WHEN message ->> 'message' = 'Relation'
 		THEN jsonb_path_query_array(message, '$.columns[*].name') END AS columns,
@@ -577,6 +585,7 @@ SELECT pg_drop_replication_slot('regress_pgwire_2pc');
 SELECT pg_drop_replication_slot('regress_td');
 DROP PUBLICATION "Regress Pub";
 DROP TABLE repl_key, repl_full, repl_toast, repl_other;
+DROP SCHEMA "Odd Schema" CASCADE;
 DROP TYPE mood;
 DROP FUNCTION masked(jsonb, pg_lsn, xid);
 DROP FUNCTION pgoutput_outcome(bytea, int, boolean);
