@@ -176,7 +176,10 @@ typedef enum cmd_kind
 	K_SET,
 	K_SHOW,
 	K_COPY,
-	K_NOOP						/* answered with its tag only */
+	K_NOOP,						/* answered with its tag only */
+	K_DECLARE,					/* DECLARE name CURSOR FOR query */
+	K_FETCH,					/* FETCH / MOVE */
+	K_CLOSE						/* CLOSE name | ALL */
 } cmd_kind;
 
 typedef struct setting
@@ -208,6 +211,7 @@ typedef struct sq_portal
 	int			ncols;
 	uint32_t   *types;			/* ncols, once decided */
 	int16_t    *formats;		/* ncols */
+	int16_t		fetch_format;	/* K_FETCH: the result format asked for */
 	int			have_row;		/* a row was stepped but not sent */
 	int			started;
 	int			done;
@@ -229,8 +233,18 @@ struct sqlb_session
 	int64_t		copy_rows;
 	char	   *copy_buf;
 	size_t		copy_len;
+	struct cursor *cursors;		/* DECLAREd, until the transaction ends */
 	struct sqlb_session *next_reg;
 };
+
+typedef struct cursor
+{
+	struct cursor *next;
+	char		name[64];
+	sq_portal  *portal;
+} cursor;
+
+static void close_all_cursors(sqlb_session *s);
 
 static char db_path[4096];
 static int	db_is_temp;
@@ -448,6 +462,18 @@ classify(const char *sql, char *tag, size_t taglen)
 	{
 		snprintf(tag, taglen, "ROLLBACK");
 		return !strcmp(w2, "TO") ? K_SQL : K_ROLLBACK;
+	}
+	if (!strcmp(w1, "DECLARE"))
+	{
+		snprintf(tag, taglen, "DECLARE CURSOR");
+		return K_DECLARE;
+	}
+	if (!strcmp(w1, "FETCH") || !strcmp(w1, "MOVE"))
+		return K_FETCH;
+	if (!strcmp(w1, "CLOSE"))
+	{
+		snprintf(tag, taglen, "CLOSE CURSOR");
+		return K_CLOSE;
 	}
 	if (!strcmp(w1, "SET") || !strcmp(w1, "SHOW") || !strcmp(w1, "COPY"))
 		return !strcmp(w1, "SET") ? K_SET : !strcmp(w1, "SHOW") ? K_SHOW : K_COPY;
@@ -930,6 +956,7 @@ sqlb_session_close(sqlb_session *s)
 	pthread_mutex_unlock(&reg_lock);
 	if (s->copy_st)
 		sqlite3_finalize(s->copy_st);
+	close_all_cursors(s);
 	/* what a vanished client left uncommitted is rolled back, as in PG */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1738,7 +1765,10 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 		}
 	}
 	if (st->kind != K_BEGIN)
+	{
 		s->aborted = 0;
+		close_all_cursors(s);
+	}
 	pgwire_backend_command_complete(b, tag);
 	return 0;
 }
@@ -2260,7 +2290,296 @@ copy_out(sqlb_session *s, pgwire_backend *b, const char *table, const char *quer
 	return 0;
 }
 
+/* ---- cursors: DECLARE, FETCH, MOVE, CLOSE ------------------------------ */
+
+/* A cursor name (quotes removed, lower-cased unless quoted) from p. */
+static const char *
+cursor_name(const char *p, char *out, size_t len)
+{
+	size_t		n = 0;
+
+	p = skip_space(p);
+	if (*p == '"')
+	{
+		for (p++; *p && *p != '"' && n + 1 < len; p++)
+			out[n++] = *p;
+		if (*p)
+			p++;
+	}
+	else
+		for (; (isalnum((unsigned char) *p) || *p == '_') && n + 1 < len; p++)
+			out[n++] = (char) tolower((unsigned char) *p);
+	out[n] = '\0';
+	return p;
+}
+
+static cursor **
+find_cursor(sqlb_session *s, const char *name)
+{
+	cursor	  **c;
+
+	for (c = &s->cursors; *c; c = &(*c)->next)
+		if (strcmp((*c)->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+close_cursor(cursor **at)
+{
+	cursor	   *c = *at;
+
+	*at = c->next;
+	portal_free(c->portal);
+	free(c);
+}
+
+/* Cursors WITHOUT HOLD end with their transaction. */
+static void
+close_all_cursors(sqlb_session *s)
+{
+	while (s->cursors)
+		close_cursor(&s->cursors);
+}
+
+/* DECLARE name [BINARY] [NO] SCROLL ... CURSOR [WITH[OUT] HOLD] FOR query */
+static int
+run_declare(sqlb_session *s, pgwire_backend *b, const char *sql)
+{
+	char		w[32],
+				name[64],
+				msg[160];
+	const char *p = next_word(sql, w, sizeof(w));
+	const char *tail;
+	sq_stmt    *st;
+	cursor	   *c;
+
+	p = cursor_name(p, name, sizeof(name));
+	do
+		p = next_word(p, w, sizeof(w));
+	while (*w && strcmp(w, "FOR") != 0);
+	if (!*w || !*name)
+	{
+		session_error(s, b, "42601", "syntax error in DECLARE", NULL);
+		return -1;
+	}
+	if (sqlite3_get_autocommit(s->db))
+	{
+		session_error(s, b, "25P01", "DECLARE CURSOR can only be used in transaction blocks", NULL);
+		return -1;
+	}
+	if (find_cursor(s, name))
+	{
+		snprintf(msg, sizeof(msg), "cursor \"%s\" already exists", name);
+		session_error(s, b, "42P03", msg, NULL);
+		return -1;
+	}
+	st = stmt_make(s, b, skip_space(p), &tail);
+	if (!st)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->portal = portal_make(s, b, st);
+	stmt_unref(st);
+	if (!c || !c->portal)
+	{
+		free(c);
+		return -1;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->next = s->cursors;
+	s->cursors = c;
+	pgwire_backend_command_complete(b, "DECLARE CURSOR");
+	return 0;
+}
+
+/*
+ * FETCH|MOVE [FORWARD|NEXT] [count|ALL] [FROM|IN] name: the cursor named
+ * and the row count (0: all).  NULL (error sent) if the cursor is unknown
+ * or the direction is not forward.
+ */
+static cursor *
+parse_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int64_t *count, int *move)
+{
+	char		w[64],
+				name[64] = "",
+				msg[160];
+	const char *p = next_word(sql, w, sizeof(w));
+	cursor	  **c;
+
+	*move = !strcmp(w, "MOVE");
+	*count = 1;
+	for (;;)
+	{
+		const char *q = skip_space(p);
+
+		if (!*q || *q == ';')
+			break;
+		if (isdigit((unsigned char) *q))
+		{
+			*count = strtoll(q, (char **) &p, 10);
+			continue;
+		}
+		p = next_word(q, w, sizeof(w));
+		if (!strcmp(w, "ALL"))
+			*count = 0;
+		else if (!strcmp(w, "BACKWARD") || !strcmp(w, "PRIOR") || !strcmp(w, "FIRST") ||
+				 !strcmp(w, "LAST") || !strcmp(w, "ABSOLUTE") || !strcmp(w, "RELATIVE"))
+		{
+			session_error(s, b, "0A000", "only forward FETCH and MOVE are supported", NULL);
+			return NULL;
+		}
+		else if (strcmp(w, "FORWARD") && strcmp(w, "NEXT") && strcmp(w, "FROM") &&
+				 strcmp(w, "IN"))
+			cursor_name(q, name, sizeof(name));
+		if (!*w)
+			p = q + 1;
+	}
+	c = find_cursor(s, name);
+	if (!c)
+	{
+		snprintf(msg, sizeof(msg), "cursor \"%s\" does not exist", name);
+		session_error(s, b, "34000", msg, NULL);
+		return NULL;
+	}
+	return *c;
+}
+
+static int	send_rows(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows,
+					  int32_t *sent);
+
+static int
+run_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int describe, int16_t fmt)
+{
+	int64_t		count;
+	int			move,
+				rc,
+				i;
+	int32_t		sent = 0;
+	cursor	   *c = parse_fetch(s, b, sql, &count, &move);
+	sq_portal  *p;
+	char		tag[64];
+
+	if (!c)
+		return -1;
+	p = c->portal;
+	if (p->ncols > 0 && !p->types && portal_describe(s, b, p, NULL, 0) != 0)
+		return -1;
+	for (i = 0; i < p->ncols; i++)
+		p->formats[i] = fmt;
+	if (describe && !move && p->ncols > 0)
+		send_row_description(b, p, NULL);
+	if (move)
+	{
+		/* MOVE: step without sending */
+		for (; count == 0 || sent < count; sent++)
+		{
+			if (p->have_row)
+				p->have_row = 0;
+			else if (p->done || portal_step(s, b, p) != SQLITE_ROW)
+				break;
+		}
+		rc = 0;
+	}
+	else
+		rc = send_rows(s, b, p, (int32_t) count, &sent);
+	if (rc < 0)
+		return -1;
+	snprintf(tag, sizeof(tag), "%s %d", move ? "MOVE" : "FETCH", sent);
+	pgwire_backend_command_complete(b, tag);
+	return 0;
+}
+
+static int
+run_close(sqlb_session *s, pgwire_backend *b, const char *sql)
+{
+	char		w[16],
+				name[64],
+				msg[160];
+	const char *p = next_word(sql, w, sizeof(w));
+	cursor	  **c;
+
+	cursor_name(p, name, sizeof(name));
+	if (!strcmp(name, "all"))
+		close_all_cursors(s);
+	else if ((c = find_cursor(s, name)) != NULL)
+		close_cursor(c);
+	else
+	{
+		snprintf(msg, sizeof(msg), "cursor \"%s\" does not exist", name);
+		session_error(s, b, "34000", msg, NULL);
+		return -1;
+	}
+	pgwire_backend_command_complete(b, "CLOSE CURSOR");
+	return 0;
+}
+
+/* The cursor a FETCH statement reads, for Describe (NULL: none). */
+static sq_portal *
+fetch_target(sqlb_session *s, const char *sql)
+{
+	char		w[64],
+				name[64] = "";
+	const char *p = next_word(sql, w, sizeof(w));
+	cursor	  **c;
+
+	if (strcmp(w, "FETCH"))
+		return NULL;
+	for (;;)
+	{
+		const char *q = skip_space(p);
+
+		if (!*q || *q == ';')
+			break;
+		p = next_word(q, w, sizeof(w));
+		if (!*w)
+			p = q + 1;
+		else if (!isdigit((unsigned char) w[0]) && strcmp(w, "ALL") && strcmp(w, "FORWARD") &&
+				 strcmp(w, "NEXT") && strcmp(w, "FROM") && strcmp(w, "IN"))
+			cursor_name(q, name, sizeof(name));
+	}
+	c = find_cursor(s, name);
+	return c ? (*c)->portal : NULL;
+}
+
 /* ---- running a portal -------------------------------------------------- */
+
+/*
+ * Send rows of p, at most max_rows (0: all); *sent counts them.
+ * 1 when the limit was reached, 0 at the end, -1 on error (sent).
+ */
+static int
+send_rows(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, int32_t *sent)
+{
+	int			i,
+				rc;
+
+	*sent = 0;
+	for (;;)
+	{
+		if (!p->have_row)
+		{
+			if (p->done)
+				return 0;
+			rc = portal_step(s, b, p);
+			if (rc == SQLITE_DONE)
+				return 0;
+			if (rc != SQLITE_ROW)
+				return -1;
+		}
+		if (p->ncols > 0)
+		{
+			pgwire_backend_row_begin(b, (size_t) p->ncols);
+			for (i = 0; i < p->ncols; i++)
+				put_column(b, p->st, i, p->types[i], p->formats[i]);
+			pgwire_backend_row_end(b);
+		}
+		p->have_row = 0;
+		(*sent)++;
+		if (max_rows > 0 && *sent >= max_rows)
+			return 1;
+	}
+}
 
 /*
  * Run p, sending at most max_rows rows (0: all).  describe: send
@@ -2269,8 +2588,7 @@ copy_out(sqlb_session *s, pgwire_backend *b, const char *table, const char *quer
 static int
 portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, int describe)
 {
-	int			i,
-				rc;
+	int			rc;
 	int32_t		sent = 0;
 
 	if (s->aborted && p->stmt->kind != K_COMMIT && p->stmt->kind != K_ROLLBACK &&
@@ -2300,6 +2618,13 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 		case K_NOOP:
 			pgwire_backend_command_complete(b, p->stmt->tag);
 			return PGWIRE_EXEC_DONE;
+		case K_DECLARE:
+			return run_declare(s, b, p->stmt->sql) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_FETCH:
+			return run_fetch(s, b, p->stmt->sql, describe, p->fetch_format) == 0 ?
+				PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+		case K_CLOSE:
+			return run_close(s, b, p->stmt->sql) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
 		case K_SQL:
 			break;
 	}
@@ -2307,32 +2632,12 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 		return PGWIRE_EXEC_ERROR;
 	if (describe && p->ncols > 0)
 		send_row_description(b, p, NULL);
-	for (;;)
-	{
-		if (!p->have_row)
-		{
-			if (p->done)
-				break;
-			rc = portal_step(s, b, p);
-			if (rc == SQLITE_DONE)
-				break;
-			if (rc != SQLITE_ROW)
-				return PGWIRE_EXEC_ERROR;
-		}
-		if (p->ncols > 0)
-		{
-			pgwire_backend_row_begin(b, (size_t) p->ncols);
-			for (i = 0; i < p->ncols; i++)
-				put_column(b, p->st, i, p->types[i], p->formats[i]);
-			pgwire_backend_row_end(b);
-		}
-		p->have_row = 0;
-		p->rows++;
-		sent++;
-		if (max_rows > 0 && sent >= max_rows)
-			return PGWIRE_EXEC_SUSPENDED;
-	}
+	rc = send_rows(s, b, p, max_rows, &sent);
 	p->rows = sent;
+	if (rc < 0)
+		return PGWIRE_EXEC_ERROR;
+	if (rc > 0)
+		return PGWIRE_EXEC_SUSPENDED;
 	complete_sql(s, b, p);
 	/* release SQLite's read snapshot now, not when the portal closes */
 	sqlite3_reset(p->st);
@@ -2578,6 +2883,8 @@ app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *b
 			return -1;
 		}
 	}
+	if (st->kind == K_FETCH && bp->nresult_formats > 0)
+		p->fetch_format = bp->result_formats[0];
 	if (p->ncols > 0)
 	{
 		/* formats now; types when described or first run */
@@ -2635,6 +2942,20 @@ app_describe_portal(void *arg, pgwire_backend *b, void *handle)
 	sqlb_session *s = arg;
 	sq_portal  *p = handle;
 
+	if (p->stmt->kind == K_FETCH)
+	{
+		sq_portal  *cp = fetch_target(s, p->stmt->sql);
+		int			i;
+
+		if (!cp || cp->ncols == 0)
+			return pgwire_backend_no_data(b);
+		if (!cp->types && portal_describe(s, b, cp, NULL, 0) != 0)
+			return -1;
+		for (i = 0; i < cp->ncols; i++)
+			cp->formats[i] = p->fetch_format;
+		send_row_description(b, cp, NULL);
+		return 0;
+	}
 	if (p->ncols == 0)
 		return pgwire_backend_no_data(b);
 	if (ensure_types(s, b, p) != 0)
