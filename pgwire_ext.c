@@ -1290,17 +1290,19 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
 
 /*
  * The message's lossless JSON with the readable additions, as jsonb.
- * pgoutput writes names and text values through the same calls as
+ * pgoutput writes names and text values through the same calls as a
  * DataRow (pq_sendstring, pq_sendcountedtext), which convert them to the
- * client encoding, so in this session's output they are in the client
- * encoding and are converted to the database's before jsonb reads them.
+ * client encoding, but Message content as raw bytes.  The lossless part
+ * shows the bytes as sent, as every function here does; the readable
+ * additions, names and values only, are converted to the database's
+ * encoding, which always has them since the server converted them from it.
  */
 static Datum
 pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 {
 	pgwire_buf	b;
 	StringInfoData s;
-	char	   *json;
+	StringInfoData extras;
 
 	pgwire_buf_init(&b, &pgw_allocator);
 	if (pgwire_json_write(m, &b, 0) != PGWIRE_OK)
@@ -1310,10 +1312,11 @@ pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 	Assert(b.len > 0 && b.data[b.len - 1] == '}');
 	appendBinaryStringInfo(&s, (const char *) b.data, (int) b.len - 1);
 	pgwire_buf_free(&b);
-	pgw_change_extras(&s, m, rc);
+	initStringInfo(&extras);
+	pgw_change_extras(&extras, m, rc);
+	appendStringInfoString(&s, pg_client_to_server(extras.data, extras.len));
 	appendStringInfoChar(&s, '}');
-	json = pg_client_to_server(s.data, s.len);
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
 }
 
 /*
