@@ -10,7 +10,9 @@
  * One thread per connection polls both sockets; the sockets are
  * non-blocking and each direction holds at most one read's worth of bytes
  * not yet written, reading no more from a side until the other side has
- * taken them, so memory stays bounded whatever passes through.
+ * taken them, so memory stays bounded whatever passes through.  Output is
+ * written by a thread of its own (see OUTQ_MAX), so a slow output never
+ * holds up the traffic either.
  *
  * By default the proxy answers SSLRequest and GSSENCRequest with 'N'
  * itself, so that the traffic stays readable; the request is not sent to
