@@ -259,9 +259,13 @@ frontend_waits_for_wal(const pgwire_conversation *c)
 	uint64_t	reported;
 	uint64_t	start;
 
-	return peek_copy_lsn(c, PGWIRE_FRONTEND, 'r', &reported) &&
-		reported > c->wal_end &&
-		peek_copy_lsn(c, PGWIRE_BACKEND, 'w', &start) && start < reported;
+	if (!peek_copy_lsn(c, PGWIRE_FRONTEND, 'r', &reported) || reported <= c->wal_end ||
+		!peek_copy_lsn(c, PGWIRE_BACKEND, 'w', &start))
+		return 0;
+	/* a logical client reports the start of the last XLogData it got */
+	if (pgwire_conversation_state(c)->streaming == 'L')
+		return start <= reported;
+	return start < reported;
 }
 
 /*
@@ -279,7 +283,12 @@ frontend_done_early(const pgwire_conversation *c)
 		peek_type(c, PGWIRE_BACKEND) == 'd';
 }
 
-/* Note how far the backend's XLogData (above) has carried the WAL. */
+/*
+ * Note how far the backend's XLogData (above) has carried the WAL.  In a
+ * logical stream the data is a decoded change, not WAL bytes, and a
+ * client such as pg_recvlogical reports as written the start position of
+ * the last XLogData it received: that is the position to note.
+ */
 static void
 note_wal(pgwire_conversation *c, const pgwire_msg *m)
 {
@@ -289,7 +298,9 @@ note_wal(pgwire_conversation *c, const pgwire_msg *m)
 
 	if (len < 25 || p[0] != 'w')
 		return;
-	end = pgwire_get_u64(p + 1) + (len - 25);
+	end = pgwire_get_u64(p + 1);
+	if (pgwire_conversation_state(c)->streaming != 'L')
+		end += len - 25;
 	if (end > c->wal_end)
 		c->wal_end = end;
 }

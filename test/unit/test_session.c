@@ -1400,6 +1400,537 @@ test_out_of_memory(void)
 	   nomem, done);
 }
 
+
+/* ---- replication payloads (msg->inner) ---------------------------------- */
+
+/*
+ * The streams below follow "Streaming Replication Protocol" and "Logical
+ * Replication Message Formats"; the LSNs, xid and times are those a
+ * PostgreSQL 15 walsender sent to pg_recvlogical -P pgoutput through
+ * pgwire proxy (test/suites/75-replication-proxy makes the same capture).
+ */
+#define T_LSN_START 0x153B140
+#define T_LSN_COMMIT 0x153B328
+#define T_LSN_END 0x153B358
+#define T_TIME 848640925966802LL
+
+/* Backend CopyData holding a Primary keepalive message. */
+static void
+b_keepalive(int64_t wal_end, uint8_t reply)
+{
+	bbegin('d');
+	pgwire_put_byte1(&W, 'k');
+	pgwire_put_int64(&W, wal_end);
+	pgwire_put_int64(&W, T_TIME);
+	pgwire_put_byte1(&W, reply);
+	end();
+}
+
+/* Backend CopyData holding XLogData whose data is data[0..len). */
+static void
+b_xlog_with(int64_t start, const void *data, size_t len)
+{
+	bbegin('d');
+	pgwire_put_byte1(&W, 'w');
+	pgwire_put_int64(&W, start);
+	pgwire_put_int64(&W, start);
+	pgwire_put_int64(&W, T_TIME);
+	pgwire_put_bytes(&W, data, len);
+	end();
+}
+
+/* pgoutput messages (protocol 1), written into a scratch buffer. */
+static pgwire_buf LR;
+
+/* Append v big-endian in n bytes (network order, "Message Data Types"). */
+static void
+lr_int(uint64_t v, int n)
+{
+	uint8_t		b[8];
+
+	for (int i = 0; i < n; i++)
+		b[i] = (uint8_t) (v >> (8 * (n - 1 - i)));
+	raw(&LR, b, (size_t) n);
+}
+
+#define lr_int8(v) lr_int((uint64_t) (v), 8)
+#define lr_int4(v) lr_int((uint64_t) (v), 4)
+#define lr_int2(v) lr_int((uint64_t) (v), 2)
+
+static void
+lr_begin(void)
+{
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "B", 1);
+	lr_int8(T_LSN_COMMIT);
+	lr_int8(848640925906096LL);
+	lr_int4(725);
+}
+
+static void
+lr_relation(void)
+{
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "R", 1);
+	lr_int4(16384);
+	pgwire_buf_append(&LR, "public\0t\0d", 10);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "\1id\0", 4);
+	lr_int4(23);
+	lr_int4(0xffffffff);
+	pgwire_buf_append(&LR, "\0name\0", 6);
+	lr_int4(25);
+	lr_int4(0xffffffff);
+}
+
+static void
+lr_insert(void)
+{
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "I", 1);
+	lr_int4(16384);
+	pgwire_buf_append(&LR, "N", 1);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "t", 1);
+	lr_int4(1);
+	pgwire_buf_append(&LR, "1", 1);
+	pgwire_buf_append(&LR, "t", 1);
+	lr_int4(1);
+	pgwire_buf_append(&LR, "a", 1);
+}
+
+static void
+lr_commit(void)
+{
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "C\0", 2);
+	lr_int8(T_LSN_COMMIT);
+	lr_int8(T_LSN_END);
+	lr_int8(848640925906096LL);
+}
+
+/* Standby status update with a reply-requested flag of 0. */
+static void
+f_standby(int64_t lsn)
+{
+	fbegin('d');
+	pgwire_put_byte1(&W, 'r');
+	pgwire_put_int64(&W, lsn);
+	pgwire_put_int64(&W, lsn);
+	pgwire_put_int64(&W, 0);
+	pgwire_put_int64(&W, T_TIME);
+	pgwire_put_byte1(&W, 0);
+	end();
+}
+
+/* Login and START_REPLICATION ...; the server's CopyBothResponse. */
+static void
+start_streaming(const char *replication, const char *command)
+{
+	const char *kv[] = {"user", "rep", "database", "db", "replication", replication, NULL};
+
+	reset();
+	f_startup_v(0x00030000, kv);
+	f_string('Q', command);
+	b_ready_after_ok();
+	b_copy_response('W', 0);
+}
+
+/* Both sides end the copy; the walsender's completion. */
+static void
+end_streaming(void)
+{
+	f_empty('c');
+	f_empty('X');
+	b_empty('c');
+	b_string('C', "START_REPLICATION");
+	b_rfq('I');
+}
+
+/*
+ * Decode FE/BE as a conversation; *seq gets the CopyData items as
+ * "B:CopyData>XLogData>Begin" (one '>' per inner level), other messages
+ * as in run_conversation.  For every message: the JSON, encoded back,
+ * must be its bytes exactly (*json_same counts the failures), and the
+ * JSON of the first message whose innermost kind is want_json_of is kept
+ * in json (when json is not NULL).
+ */
+static void
+run_payloads(const char *label, char *seq, size_t seqcap, int *roundtrip_bad,
+			 pgwire_msg_kind want_json_of, char *json, size_t jsoncap,
+			 pgwire_session_state *st)
+{
+	pgwire_conversation *c;
+	pgwire_msg	m;
+	pgwire_error err;
+	pgwire_buf	j;
+	pgwire_buf	back;
+	size_t		pos = 0;
+	int			rc;
+	int			errors = 0;
+
+	seq[0] = '\0';
+	*roundtrip_bad = 0;
+	if (json)
+		json[0] = '\0';
+	pgwire_buf_init(&j, NULL);
+	pgwire_buf_init(&back, NULL);
+	c = pgwire_conversation_create(FE.data, FE.len, BE.data, BE.len, NULL, NULL);
+	while ((rc = pgwire_conversation_next(c, &m, &err)) != PGWIRE_DONE)
+	{
+		const pgwire_msg *in;
+
+		if (rc != PGWIRE_OK)
+		{
+			errors++;
+			continue;
+		}
+		pos += (size_t) snprintf(seq + pos, pos < seqcap ? seqcap - pos : 0, "%s%c:%s",
+								 pos ? " " : "", m.frame.direction ? 'B' : 'F',
+								 pgwire_msg_name(m.kind));
+		for (in = m.inner; in != NULL; in = in->inner)
+			pos += (size_t) snprintf(seq + pos, pos < seqcap ? seqcap - pos : 0, ">%s",
+									 pgwire_msg_name(in->kind));
+		if (pos >= seqcap)
+			pos = seqcap - 1;
+		pgwire_buf_reset(&j);
+		pgwire_buf_reset(&back);
+		if (pgwire_json_write(&m, &j, 0) != PGWIRE_OK ||
+			pgwire_json_encode((const char *) j.data, j.len, &back, &err) != PGWIRE_OK ||
+			back.len != m.frame.raw_len ||
+			memcmp(back.data, m.frame.raw, back.len) != 0)
+		{
+			diag("%s: JSON round trip of %s failed: %.*s", label,
+				 pgwire_msg_name(m.kind), (int) j.len, (const char *) j.data);
+			(*roundtrip_bad)++;
+		}
+		for (in = &m; in->inner != NULL; in = in->inner)
+			;
+		if (json && in->kind == want_json_of && json[0] == '\0')
+			snprintf(json, jsoncap, "%.*s", (int) j.len, (const char *) j.data);
+	}
+	ok_int(errors, 0, "%s: every message decodes", label);
+	if (st)
+		*st = *pgwire_conversation_state(c);
+	pgwire_conversation_free(c);
+	pgwire_buf_free(&j);
+	pgwire_buf_free(&back);
+}
+
+static void
+expect_payloads(const char *label, const char *want, pgwire_session_state *st)
+{
+	char		seq[4096];
+	int			bad;
+
+	run_payloads(label, seq, sizeof(seq), &bad, PGWIRE_MSG_INVALID, NULL, 0, st);
+	if (!ok(strcmp(seq, want) == 0, "%s: payloads decoded", label))
+	{
+		diag("got:  %s", seq);
+		diag("want: %s", want);
+	}
+	ok_int(bad, 0, "%s: JSON with nested payloads encodes back byte for byte", label);
+}
+
+#define REPL_LOGIN "F:StartupMessage B:AuthenticationOk B:ParameterStatus " \
+	"B:BackendKeyData B:ReadyForQuery F:Query B:CopyBothResponse "
+#define REPL_END "F:CopyDone B:CopyDone B:CommandComplete B:ReadyForQuery F:Terminate"
+
+static void
+test_pgoutput_stream(void)
+{
+	pgwire_session_state st;
+	char		seq[4096];
+	char		json[2048];
+	int			bad;
+	pgwire_buf	tr;
+	pgwire_session *s;
+	pgwire_msg	m;
+	pgwire_error err;
+	int			rc;
+
+	/* the command exactly as pg_recvlogical 15 sends it */
+	start_streaming("database", "START_REPLICATION SLOT \"s\" LOGICAL 0/0 "
+					"(\"proto_version\" '1', \"publication_names\" 'p')");
+	f_standby(0);				/* pg_recvlogical reports at once */
+	b_keepalive(T_LSN_START, 0);
+	lr_begin();
+	b_xlog_with(T_LSN_START, LR.data, LR.len);
+	lr_relation();
+	b_xlog_with(0, LR.data, LR.len);
+	lr_insert();
+	b_xlog_with(T_LSN_START, LR.data, LR.len);
+	lr_commit();
+	b_xlog_with(T_LSN_END, LR.data, LR.len);
+	f_standby(T_LSN_END);
+	end_streaming();
+	expect_payloads("pgoutput stream",
+					REPL_LOGIN "F:CopyData>StandbyStatusUpdate B:CopyData>PrimaryKeepalive "
+					"B:CopyData>XLogData>Begin "
+					"B:CopyData>XLogData>Relation B:CopyData>XLogData>Insert "
+					"B:CopyData>XLogData>Commit F:CopyData>StandbyStatusUpdate B:CopyDone "
+					"F:CopyDone B:CommandComplete B:ReadyForQuery F:Terminate", &st);
+	ok(st.streaming == 'L' && st.pgoutput_version == 1,
+	   "pgoutput stream: state says logical, pgoutput version 1 (%d, %d)",
+	   st.streaming, st.pgoutput_version);
+
+	run_payloads("pgoutput JSON", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_INSERT, json,
+				 sizeof(json), NULL);
+	ok(strstr(json, "{\"direction\":\"backend\",\"type\":\"d\",\"message\":\"CopyData\","
+			  "\"length\":49,\"data\":{\"direction\":\"backend\",\"type\":\"w\","
+			  "\"message\":\"XLogData\",\"wal_start\":\"0/153B140\","
+			  "\"wal_end\":\"0/153B140\",") == json &&
+	   strstr(json, "\"data\":{\"direction\":\"backend\",\"type\":\"I\",\"message\":\"Insert\","
+			  "\"relation_oid\":16384,\"new_tuple_kind\":\"N\",\"new_tuple\":"
+			  "[{\"kind\":\"t\",\"value\":\"1\"},{\"kind\":\"t\",\"value\":\"a\"}]}}}") != NULL,
+	   "pgoutput JSON: CopyData > XLogData > Insert nested");
+	diag("%s", json);
+
+	/* a nested object that is not a payload is refused */
+	{
+		static const char bad_json[] =
+			"{\"direction\":\"backend\",\"message\":\"CopyData\",\"data\":"
+			"{\"message\":\"ReadyForQuery\",\"status\":\"I\"}}";
+		pgwire_buf	out;
+
+		pgwire_buf_init(&out, NULL);
+		rc = pgwire_json_encode(bad_json, sizeof(bad_json) - 1, &out, &err);
+		ok(rc == PGWIRE_ERR_JSON && out.len == 0,
+		   "JSON: a protocol message nested in CopyData is refused (%s)", err.detail);
+		pgwire_buf_free(&out);
+	}
+
+	/* trace: the CopyData line as libpq prints it, then one line per level */
+	pgwire_buf_init(&tr, NULL);
+	s = pgwire_session_create(NULL, NULL);
+	pgwire_session_feed(s, PGWIRE_FRONTEND, FE.data, FE.len);
+	pgwire_session_feed(s, PGWIRE_BACKEND, BE.data, BE.len);
+	for (int i = 0; i < 3; i++)
+		pgwire_session_next(s, PGWIRE_FRONTEND, &m, &err);	/* through Query */
+	do
+		rc = pgwire_session_next(s, PGWIRE_BACKEND, &m, &err);
+	while (rc == PGWIRE_OK && !(m.inner && m.inner->inner &&
+								m.inner->inner->kind == PGWIRE_MSG_LR_INSERT));
+	ok(rc == PGWIRE_OK && pgwire_trace_write(&m, &tr, PGWIRE_TRACE_SUPPRESS_TIMESTAMPS, 0) ==
+	   PGWIRE_OK, "trace of the Insert's CopyData written");
+	pgwire_buf_append(&tr, "", 1);
+	ok(strncmp((const char *) tr.data, "B\t49\tCopyData\t 'w\\x00", 21) == 0 &&
+	   strstr((const char *) tr.data, "'\nB\t45\tXLogData\t 0/153B140 0/153B140 848640925966802 'I") != NULL &&
+	   strstr((const char *) tr.data, "'\nB\t20\tInsert\t 16384 N 2 t 1 '1' t 1 'a'\n") != NULL,
+	   "trace: CopyData, XLogData and Insert lines");
+	diag("%s", (const char *) tr.data);
+	pgwire_buf_free(&tr);
+	pgwire_session_free(s);
+}
+
+static void
+test_physical_and_test_decoding(void)
+{
+	pgwire_session_state st;
+	char		seq[4096];
+	char		json[2048];
+	int			bad;
+	static const char td_begin[] = "BEGIN 725";
+
+	/* physical: XLogData data is WAL, never pgoutput */
+	start_streaming("true", "START_REPLICATION SLOT s PHYSICAL 0/1000000 TIMELINE 1");
+	b_xlog_with(0x1000000, "\x99\xd1\x05\x00", 4);
+	b_keepalive(0x1000004, 1);
+	f_standby(0x1000004);
+	fbegin('d');					/* Hot standby feedback */
+	pgwire_put_byte1(&W, 'h');
+	pgwire_put_int64(&W, T_TIME);
+	pgwire_put_int32(&W, 730);
+	pgwire_put_int32(&W, 0);
+	pgwire_put_int32(&W, 0);
+	pgwire_put_int32(&W, 0);
+	end();
+	end_streaming();
+	expect_payloads("physical stream",
+					REPL_LOGIN "B:CopyData>XLogData F:CopyData>StandbyStatusUpdate "
+					"B:CopyData>PrimaryKeepalive F:CopyData>HotStandbyFeedback B:CopyDone "
+					"F:CopyDone B:CommandComplete B:ReadyForQuery F:Terminate",
+					&st);
+	ok(st.streaming == 'P' && st.pgoutput_version == 0,
+	   "physical stream: state says physical (%d, %d)", st.streaming, st.pgoutput_version);
+
+	/* START_REPLICATION without SLOT or PHYSICAL is physical too */
+	start_streaming("1", "start_replication 0/1000000");
+	b_xlog_with(0x1000000, "\x99\xd1\x05\x00", 4);
+	end_streaming();
+	expect_payloads("physical, short form",
+					REPL_LOGIN "B:CopyData>XLogData " REPL_END, &st);
+
+	/* test_decoding: the text stays bytes, shown as a JSON string */
+	start_streaming("database", "START_REPLICATION SLOT \"td\" LOGICAL 0/0 "
+					"(\"include-xids\" '1')");
+	b_xlog_with(T_LSN_START, td_begin, sizeof(td_begin) - 1);
+	end_streaming();
+	run_payloads("test_decoding", seq, sizeof(seq), &bad, PGWIRE_MSG_XLOG_DATA, json,
+				 sizeof(json), &st);
+	ok(strcmp(seq, REPL_LOGIN "B:CopyData>XLogData " REPL_END) == 0,
+	   "test_decoding: XLogData, its data not decoded further");
+	ok(strstr(json, ",\"data\":\"BEGIN 725\"}}") != NULL,
+	   "test_decoding: the data is a JSON string");
+	ok(st.streaming == 'L' && st.pgoutput_version == 0,
+	   "test_decoding: logical, not pgoutput (%d, %d)", st.streaming, st.pgoutput_version);
+	ok_int(bad, 0, "test_decoding: JSON encodes back byte for byte");
+}
+
+/* The pgoutput version the tracker reads from a START_REPLICATION command. */
+static int
+version_of(const char *command)
+{
+	pgwire_session_state st;
+	pgwire_session *s;
+	pgwire_msg	m;
+	pgwire_error err;
+	const char *kv[] = {"user", "rep", "replication", "database", NULL};
+
+	reset();
+	f_startup_v(0x00030000, kv);
+	f_string('Q', command);
+	s = pgwire_session_create(NULL, NULL);
+	pgwire_session_feed(s, PGWIRE_FRONTEND, FE.data, FE.len);
+	pgwire_session_next(s, PGWIRE_FRONTEND, &m, &err);
+	pgwire_session_next(s, PGWIRE_FRONTEND, &m, &err);
+	st = *pgwire_session_state_get(s);
+	pgwire_session_free(s);
+	return st.streaming == 'L' ? st.pgoutput_version : -1;
+}
+
+static void
+test_start_replication_options(void)
+{
+	static const struct
+	{
+		const char *command;
+		int			want;		/* -1: not logical */
+	}			cases[] = {
+		/* pgoutput's options by name: unquoted words fold to lower case */
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version '2', publication_names 'a,b')", 2},
+		{"start_replication slot s logical 1/AB (PROTO_VERSION '4', Publication_Names 'p')", 4},
+		{"START_REPLICATION SLOT \"My Slot\" LOGICAL 0/0 (\"proto_version\" '3', "
+		"\"publication_names\" '\"p\"', \"binary\" 'true', \"messages\" 'true')", 3},
+		{"  START_REPLICATION SLOT s LOGICAL 0/0 (\"publication_names\" 'it''s', "
+		"\"proto_version\" '1', streaming)", 1},
+		/* quoted names are compared exactly, as pgoutput does */
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (\"PROTO_VERSION\" '1', publication_names 'p')", 0},
+		/* missing either option, or a version we do not decode: not pgoutput */
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version '1')", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (publication_names 'p')", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version '5', publication_names 'p')", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version 'x', publication_names 'p')", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version '1', publication_names 'p'", 0},
+		{"START_REPLICATION SLOT s LOGICAL 0/0 (proto_version '1, publication_names 'p')", 0},
+		{"START_REPLICATION SLOT s PHYSICAL 0/0", -1},
+		{"IDENTIFY_SYSTEM", -1},
+		{"", -1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok_int(version_of(cases[i].command), cases[i].want, "START_REPLICATION options: %s",
+			   cases[i].command);
+}
+
+static void
+test_bad_payloads(void)
+{
+	pgwire_session_state st;
+	static const uint8_t unknown_lr[] = {'Z', 0, 0};
+
+	/* payloads that do not decode stay CopyData bytes; nothing fails */
+	start_streaming("database", "START_REPLICATION SLOT s LOGICAL 0/0 "
+					"(proto_version '1', publication_names 'p')");
+	b_bytes('d', "w\0\0", 3);	/* XLogData cut short */
+	b_bytes('d', "z-what", 6);	/* no such payload */
+	bbegin('d');				/* no payload at all */
+	end();
+	b_xlog_with(T_LSN_START, unknown_lr, sizeof(unknown_lr));	/* no such pgoutput */
+	lr_begin();
+	b_xlog_with(T_LSN_START, LR.data, LR.len - 1);	/* Begin cut short */
+	f_bytes('d', "w-from-client", 13);	/* 'w' is the server's */
+	end_streaming();
+	expect_payloads("bad payloads",
+					REPL_LOGIN "F:CopyData B:CopyData B:CopyData B:CopyData "
+					"B:CopyData>XLogData B:CopyData>XLogData " REPL_END, &st);
+
+	/* COPY on a replication connection without BASE_BACKUP: plain COPY data */
+	{
+		const char *kv[] = {"user", "rep", "database", "db", "replication", "database", NULL};
+
+		reset();
+		f_startup_v(0x00030000, kv);
+		f_string('Q', "COPY t TO STDOUT");
+		f_empty('X');
+		b_ready_after_ok();
+		b_copy_response('H', 1);
+		b_bytes('d', "p-ish data\n", 11);
+		b_empty('c');
+		b_string('C', "COPY 1");
+		b_rfq('I');
+		expect_payloads("COPY TO STDOUT on a replication connection",
+						"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+						"B:BackendKeyData B:ReadyForQuery F:Query B:CopyOutResponse "
+						"B:CopyData B:CopyDone B:CommandComplete B:ReadyForQuery F:Terminate",
+						NULL);
+	}
+
+	/* not a replication connection: copy-both data are bytes */
+	{
+		reset();
+		f_startup();
+		f_string('Q', "START_REPLICATION 0/0");
+		f_empty('c');
+		b_ready_after_ok();
+		b_copy_response('W', 0);
+		b_keepalive(T_LSN_START, 0);
+		b_empty('c');
+		b_rfq('I');
+		expect_payloads("no replication parameter",
+						"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+						"B:BackendKeyData B:ReadyForQuery F:Query B:CopyBothResponse "
+						"B:CopyData F:CopyDone B:CopyDone B:ReadyForQuery", NULL);
+	}
+}
+
+/* BASE_BACKUP (PostgreSQL 15): typed CopyData messages in copy-out. */
+static void
+test_base_backup(void)
+{
+	const char *kv[] = {"user", "rep", "replication", "true", NULL};
+
+	reset();
+	f_startup_v(0x00030000, kv);
+	f_string('Q', "BASE_BACKUP ( LABEL 'x', PROGRESS )");
+	f_empty('X');
+	b_ready_after_ok();
+	b_copy_response('H', 0);
+	bbegin('d');
+	pgwire_put_byte1(&W, 'n');
+	pgwire_put_cstring(&W, "base.tar");
+	pgwire_put_cstring(&W, "");
+	end();
+	b_bytes('d', "dtar bytes", 10);
+	bbegin('d');
+	pgwire_put_byte1(&W, 'p');
+	pgwire_put_int64(&W, 8192);
+	end();
+	b_bytes('d', "m", 1);
+	b_bytes('d', "d{\"PostgreSQL-Backup-Manifest-Version\": 1}", 42);
+	b_empty('c');
+	b_string('C', "BASE_BACKUP");
+	b_rfq('I');
+	expect_payloads("BASE_BACKUP",
+					"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+					"B:BackendKeyData B:ReadyForQuery F:Query B:CopyOutResponse "
+					"B:CopyData>NewArchive B:CopyData>ArchiveOrManifestData "
+					"B:CopyData>ProgressReport B:CopyData>Manifest "
+					"B:CopyData>ArchiveOrManifestData B:CopyDone B:CommandComplete "
+					"B:ReadyForQuery F:Terminate", NULL);
+}
+
 int
 main(void)
 {
@@ -1421,6 +1952,13 @@ main(void)
 	test_session_states();
 	test_mutations();
 	test_out_of_memory();
+	pgwire_buf_init(&LR, NULL);
+	test_pgoutput_stream();
+	test_physical_and_test_decoding();
+	test_start_replication_options();
+	test_bad_payloads();
+	test_base_backup();
+	pgwire_buf_free(&LR);
 
 	pgwire_buf_free(&FE);
 	pgwire_buf_free(&BE);
