@@ -212,6 +212,9 @@ typedef struct sq_portal
 	uint32_t   *types;			/* ncols, once decided */
 	int16_t    *formats;		/* ncols */
 	int16_t		fetch_format;	/* K_FETCH: the result format asked for */
+	int			nvalues;		/* K_DECLARE: the Bind values, for the query */
+	pgwire_value *values;
+	int16_t    *value_formats;
 	int			have_row;		/* a row was stepped but not sent */
 	int			started;
 	int			done;
@@ -1465,6 +1468,33 @@ stmt_unref(sq_stmt *st)
 	free(st);
 }
 
+/* The query of DECLARE ... FOR query, or NULL. */
+static const char *
+declare_query(const char *sql)
+{
+	char		w[32];
+	const char *p = sql;
+
+	do
+		p = next_word(p, w, sizeof(w));
+	while (*w && strcmp(w, "FOR") != 0);
+	return *w ? skip_space(p) : NULL;
+}
+
+/* How many parameters DECLARE's query takes (0 if it does not compile). */
+static int
+declare_nparams(sqlb_session *s, const char *sql)
+{
+	const char *q = declare_query(sql);
+	sqlite3_stmt *st = NULL;
+	int			n = 0;
+
+	if (q && sqlite3_prepare_v2(s->db, q, -1, &st, NULL) == SQLITE_OK && st)
+		n = sqlite3_bind_parameter_count(st);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /*
  * Prepare one statement of text (rewritten already); *tail is set after
  * it.  K_SQL statements are compiled by SQLite; the others are ours.
@@ -1526,6 +1556,8 @@ stmt_make(sqlb_session *s, pgwire_backend *b, const char *text, const char **tai
 		end = statement_end(text);
 		st->sql = xstrndup(text, (size_t) (end - text));
 		*tail = end;
+		if (st->kind == K_DECLARE && st->sql)
+			st->nparams = declare_nparams(s, st->sql);
 	}
 	return st;
 }
@@ -1582,6 +1614,10 @@ portal_free(sq_portal *p)
 		else
 			p->stmt->st_busy = 0;
 	}
+	for (int i = 0; i < p->nvalues; i++)
+		free((void *) p->values[i].ptr);
+	free(p->values);
+	free(p->value_formats);
 	free(p->types);
 	free(p->formats);
 	stmt_unref(p->stmt);
@@ -2343,8 +2379,11 @@ close_all_cursors(sqlb_session *s)
 }
 
 /* DECLARE name [BINARY] [NO] SCROLL ... CURSOR [WITH[OUT] HOLD] FOR query */
+static int	bind_value(sqlb_session *s, pgwire_backend *b, sqlite3_stmt *st, int idx,
+					   uint32_t type, const pgwire_value *v, int16_t format);
+
 static int
-run_declare(sqlb_session *s, pgwire_backend *b, const char *sql)
+run_declare(sqlb_session *s, pgwire_backend *b, const char *sql, sq_portal *decl)
 {
 	char		w[32],
 				name[64],
@@ -2386,6 +2425,14 @@ run_declare(sqlb_session *s, pgwire_backend *b, const char *sql)
 		free(c);
 		return -1;
 	}
+	for (int i = 0; decl && i < decl->nvalues && c->portal->st; i++)
+		if (bind_value(s, b, c->portal->st, i + 1, decl->stmt->types ? decl->stmt->types[i] : 0,
+					   &decl->values[i], decl->value_formats[i]) != 0)
+		{
+			portal_free(c->portal);
+			free(c);
+			return -1;
+		}
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->next = s->cursors;
 	s->cursors = c;
@@ -2418,6 +2465,11 @@ parse_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int64_t *count,
 		if (isdigit((unsigned char) *q))
 		{
 			*count = strtoll(q, (char **) &p, 10);
+			continue;
+		}
+		if (*q == '"')
+		{
+			p = cursor_name(q, name, sizeof(name));
 			continue;
 		}
 		p = next_word(q, w, sizeof(w));
@@ -2531,6 +2583,11 @@ fetch_target(sqlb_session *s, const char *sql)
 
 		if (!*q || *q == ';')
 			break;
+		if (*q == '"')
+		{
+			p = cursor_name(q, name, sizeof(name));
+			continue;
+		}
 		p = next_word(q, w, sizeof(w));
 		if (!*w)
 			p = q + 1;
@@ -2619,7 +2676,7 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 			pgwire_backend_command_complete(b, p->stmt->tag);
 			return PGWIRE_EXEC_DONE;
 		case K_DECLARE:
-			return run_declare(s, b, p->stmt->sql) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
+			return run_declare(s, b, p->stmt->sql, p) == 0 ? PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
 		case K_FETCH:
 			return run_fetch(s, b, p->stmt->sql, describe, p->fetch_format) == 0 ?
 				PGWIRE_EXEC_DONE : PGWIRE_EXEC_ERROR;
@@ -2836,6 +2893,60 @@ app_describe_statement(void *arg, pgwire_backend *b, void *handle)
 	}
 }
 
+/* Bind one Bind value; 0, or -1 with the error sent. */
+static int
+bind_value(sqlb_session *s, pgwire_backend *b, sqlite3_stmt *st, int idx, uint32_t type,
+		   const pgwire_value *v, int16_t format)
+{
+	int			rc;
+	char		msg[96];
+
+	if (v->len < 0)
+		rc = sqlite3_bind_null(st, idx);
+	else if (format == 1)
+		rc = bind_binary(st, idx, type, v->ptr, (size_t) v->len);
+	else
+		rc = bind_text(st, idx, type, (const char *) v->ptr, (size_t) v->len);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (rc == -1)
+	{
+		snprintf(msg, sizeof(msg), "incorrect binary data format in bind parameter %d", idx);
+		pgwire_backend_error(b, "22P03", msg, NULL, NULL);
+	}
+	else
+		sqlite_error(s, b, rc);
+	return -1;
+}
+
+/* DECLARE ... FOR query with parameters: keep the values for the query. */
+static int
+keep_values(sq_portal *p, const pgwire_bind_params *bp)
+{
+	uint32_t	i;
+
+	p->values = calloc(bp->nparams, sizeof(pgwire_value));
+	p->value_formats = calloc(bp->nparams, sizeof(int16_t));
+	if (!p->values || !p->value_formats)
+		return -1;
+	p->nvalues = (int) bp->nparams;
+	for (i = 0; i < bp->nparams; i++)
+	{
+		p->value_formats[i] = bp->formats[i];
+		p->values[i].len = bp->values[i].len;
+		if (bp->values[i].len >= 0)
+		{
+			uint8_t    *copy = malloc((size_t) bp->values[i].len + 1);
+
+			if (!copy)
+				return -1;
+			memcpy(copy, bp->values[i].ptr, (size_t) bp->values[i].len);
+			p->values[i].ptr = copy;
+		}
+	}
+	return 0;
+}
+
 static int
 app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *bp,
 		 void **out)
@@ -2858,30 +2969,16 @@ app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *b
 	if (!p)
 		return -1;
 	for (i = 0; p->st && i < bp->nparams; i++)
-	{
-		const pgwire_value *v = &bp->values[i];
-		int			rc;
-
-		if (v->len < 0)
-			rc = sqlite3_bind_null(p->st, (int) i + 1);
-		else if (bp->formats[i] == 1)
-			rc = bind_binary(p->st, (int) i + 1, st->types[i], v->ptr, (size_t) v->len);
-		else
-			rc = bind_text(p->st, (int) i + 1, st->types[i], (const char *) v->ptr,
-						   (size_t) v->len);
-		if (rc != SQLITE_OK)
+		if (bind_value(s, b, p->st, (int) i + 1, st->types[i], &bp->values[i],
+					   bp->formats[i]) != 0)
 		{
-			if (rc == -1)
-			{
-				snprintf(msg, sizeof(msg),
-						 "incorrect binary data format in bind parameter %u", i + 1);
-				pgwire_backend_error(b, "22P03", msg, NULL, NULL);
-			}
-			else
-				sqlite_error(s, b, rc);
 			portal_free(p);
 			return -1;
 		}
+	if (st->kind == K_DECLARE && bp->nparams > 0 && keep_values(p, bp) != 0)
+	{
+		portal_free(p);
+		return -1;
 	}
 	if (st->kind == K_FETCH && bp->nresult_formats > 0)
 		p->fetch_format = bp->result_formats[0];
@@ -2972,6 +3069,25 @@ app_describe_portal(void *arg, pgwire_backend *b, void *handle)
 	return 0;
 }
 
+/* Describe 'P' of a DECLAREd cursor (psycopg's server-side cursors). */
+static int
+app_describe_cursor(void *arg, pgwire_backend *b, const char *name)
+{
+	sqlb_session *s = arg;
+	cursor	  **c = find_cursor(s, name);
+	sq_portal  *p;
+
+	if (!c)
+		return 1;
+	p = (*c)->portal;
+	if (p->ncols == 0)
+		return pgwire_backend_no_data(b);
+	if (!p->types && portal_describe(s, b, p, NULL, 0) != 0)
+		return 0;
+	send_row_description(b, p, NULL);
+	return 0;
+}
+
 static int
 app_execute(void *arg, pgwire_backend *b, void *handle, int32_t max_rows)
 {
@@ -3035,4 +3151,5 @@ const pgwire_backend_app sqlb_app = {
 	.copy_done = app_copy_done,
 	.copy_fail = app_copy_fail,
 	.transaction_status = app_transaction_status,
+	.describe_cursor = app_describe_cursor,
 };

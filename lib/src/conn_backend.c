@@ -893,7 +893,10 @@ handle_describe(pgwire_backend *b, const pgwire_msg *m)
 	if (!name)
 		return PGWIRE_ERR_NOMEM;
 	e = find_entry(portal ? &b->portals : &b->statements, name);
-	if (!e)
+	if (!e && portal && b->app->describe_cursor &&
+		b->app->describe_cursor(b->opts.app_arg, b, name) == 0)
+		;						/* the application's own cursor */
+	else if (!e)
 	{
 		snprintf(msg, sizeof(msg), portal ? "portal \"%s\" does not exist" :
 				 "prepared statement \"%s\" does not exist", name);

@@ -136,6 +136,11 @@ typedef struct pgwire_backend_app
 	/* Sync arrived: the end of an extended-query batch.  Return the
 	 * transaction status for ReadyForQuery ('I', 'T', 'E'). */
 	char		(*transaction_status) (void *arg);
+	/* Describe of a portal name not made by Bind: a cursor the
+	 * application made itself (SQL DECLARE, which PostgreSQL makes a
+	 * portal).  Write RowDescription or NoData and return 0, or return 1
+	 * if there is no such cursor (the machine then reports 34000). */
+	int			(*describe_cursor) (void *arg, pgwire_backend *b, const char *name);
 } pgwire_backend_app;
 
 typedef struct pgwire_backend_options
