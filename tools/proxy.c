@@ -108,6 +108,8 @@ typedef struct conn
 	pgwire_buf	render;			/* one record, before prefixing */
 	pgwire_buf	text;			/* prefixed lines waiting for output */
 	int64_t		text_since;		/* when text became non-empty (ms) */
+	char		prefix[32];		/* "conn N\t" or "{\"conn\":N," */
+	size_t		prefix_len;
 } conn;
 
 /*
@@ -171,17 +173,16 @@ prefix_lines(conn *c)
 		const char *nl = memchr(p, '\n', (size_t) (end - p));
 		size_t		n = nl ? (size_t) (nl - p) + 1 : (size_t) (end - p);
 
-		if (cfg.opts.format == OUT_JSON && n > 1 && p[0] == '{')
+		if (cfg.opts.format == OUT_JSON && n > 2 && p[0] == '{' && p[1] != '}')
 		{
-			pgwire_buf_printf(&c->text, "{\"conn\":%d%s", c->id,
-							  (n > 2 && p[1] != '}') ? "," : "");
+			pgwire_buf_append(&c->text, c->prefix, c->prefix_len);
 			pgwire_buf_append(&c->text, p + 1, n - 1);
 		}
 		else if (cfg.opts.format == OUT_JSON || n == 1)
 			pgwire_buf_append(&c->text, p, n);
 		else
 		{
-			pgwire_buf_printf(&c->text, "conn %d\t", c->id);
+			pgwire_buf_append(&c->text, c->prefix, c->prefix_len);
 			pgwire_buf_append(&c->text, p, n);
 		}
 		p += n;
@@ -813,6 +814,11 @@ conn_thread(void *arg)
 	c->d[PGWIRE_FRONTEND].save_fd = open_save(c, "frontend");
 	c->d[PGWIRE_BACKEND].save_fd = open_save(c, "backend");
 	c->fe_startup = !cfg.passthrough;
+	if (cfg.opts.format == OUT_JSON)
+		snprintf(c->prefix, sizeof(c->prefix), "{\"conn\":%d,", c->id);
+	else
+		snprintf(c->prefix, sizeof(c->prefix), "conn %d\t", c->id);
+	c->prefix_len = strlen(c->prefix);
 	event(c, "open", "client %s", c->peer);
 
 	c->sfd = connect_upstream(why, sizeof(why));
