@@ -1376,9 +1376,19 @@ check_lengths(void)
 	b[0] = 'G';
 	ok_int(frame_status(b, 1, PGWIRE_BACKEND, PGWIRE_PHASE_SSL_ANSWER, NULL, &err),
 		   PGWIRE_ERR_UNKNOWN_TYPE, "SSL answer 'G': UNKNOWN_TYPE");
+	/* docs: a pre-12 server answers GSSENCRequest with an ErrorResponse */
 	b[0] = 'E';
 	ok_int(frame_status(b, 1, PGWIRE_BACKEND, PGWIRE_PHASE_GSS_ANSWER, NULL, &err),
-		   PGWIRE_OK, "GSS answer 'E' (pre-12 servers) accepted");
+		   PGWIRE_INCOMPLETE, "GSS answer phase: 'E' starts an ErrorResponse (incomplete)");
+	{
+		static const uint8_t e[] = {'E', 0, 0, 0, 11, 'S', 'F', 'A', 'T', 'A', 'L', 0, 0};
+		pgwire_frame f;
+
+		rc = pgwire_frame_parse(e, sizeof(e), PGWIRE_BACKEND, PGWIRE_PHASE_GSS_ANSWER, NULL, 0,
+								&f, &err);
+		ok(rc == PGWIRE_OK && f.kind == PGWIRE_FRAME_TYPED && f.raw_len == sizeof(e),
+		   "GSS answer phase: a whole ErrorResponse is a typed frame");
+	}
 }
 
 static void
