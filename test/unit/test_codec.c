@@ -1381,7 +1381,7 @@ check_lengths(void)
 	ok_int(frame_status(b, 1, PGWIRE_BACKEND, PGWIRE_PHASE_GSS_ANSWER, NULL, &err),
 		   PGWIRE_INCOMPLETE, "GSS answer phase: 'E' starts an ErrorResponse (incomplete)");
 	{
-		static const uint8_t e[] = {'E', 0, 0, 0, 11, 'S', 'F', 'A', 'T', 'A', 'L', 0, 0};
+		static const uint8_t e[] = {'E', 0, 0, 0, 12, 'S', 'F', 'A', 'T', 'A', 'L', 0, 0};
 		pgwire_frame f;
 
 		rc = pgwire_frame_parse(e, sizeof(e), PGWIRE_BACKEND, PGWIRE_PHASE_GSS_ANSWER, NULL, 0,
