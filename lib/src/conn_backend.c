@@ -679,12 +679,13 @@ handle_untyped(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev,
 	switch (m->kind)
 	{
 		case PGWIRE_MSG_SSL_REQUEST:
-			if (pgwire_backend_pending(b) > 0)
-				return fatal(b, ev, err, "08P01",
-							 "received unencrypted data after SSL request",
-							 "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
 			if (b->opts.tls_available && !b->tls_done)
 			{
+				/* bytes already here would bypass TLS (CVE-2021-23222) */
+				if (pgwire_backend_pending(b) > 0)
+					return fatal(b, ev, err, "08P01",
+								 "received unencrypted data after SSL request",
+								 "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
 				pgwire_buf_append(&b->out, "S", 1);
 				b->state = ST_TLS_WAIT;
 				ev->kind = PGWIRE_BACKEND_EV_TLS_START;
