@@ -45,7 +45,8 @@ decode_usage(FILE *f)
 			"\n"
 			"Decode a saved protocol byte stream, one message per line.\n"
 			"\n"
-			"  -d, --direction frontend|backend  who sent FILE (default frontend)\n"
+			"  -d, --direction frontend|backend  who sent FILE (default: backend if\n"
+			"                       FILE ends in .backend, else frontend)\n"
 			"  -c, --conversation   FILE pair: frontend then backend stream of one\n"
 			"                       connection (pgwire proxy --save writes them)\n"
 			"  -f, --format json|trace|explain   JSON Lines (default), libpq PQtrace\n"
@@ -271,6 +272,20 @@ decode_conversation(decode_out *d, const uint8_t *fe, size_t fe_len,
 	return errors > 0 ? EXIT_INPUT_ERROR : 0;
 }
 
+/*
+ * Without --direction: a file named like pgwire proxy --save's
+ * (*.frontend, *.backend) says whose it is; anything else is frontend.
+ */
+static int
+direction_from_name(const char *path)
+{
+	size_t		n = path ? strlen(path) : 0;
+
+	if (n >= 8 && strcmp(path + n - 8, ".backend") == 0)
+		return PGWIRE_BACKEND;
+	return PGWIRE_FRONTEND;
+}
+
 int
 cmd_decode(int argc, char **argv)
 {
@@ -284,7 +299,7 @@ cmd_decode(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	decode_out	d;
-	int			dir = PGWIRE_FRONTEND;
+	int			dir = -1;
 	int			conversation = 0;
 	int			opt,
 				rc;
@@ -363,6 +378,8 @@ cmd_decode(int argc, char **argv)
 			tool_err("decode takes one file (or --conversation CLIENT_FILE SERVER_FILE)");
 			return EXIT_USAGE;
 		}
+		if (dir < 0)
+			dir = direction_from_name(optind < argc ? argv[optind] : NULL);
 		if (tool_read_all(optind < argc ? argv[optind] : NULL, &data, &len) < 0)
 			return EXIT_USAGE;
 		rc = decode_one(&d, (pgwire_direction) dir, data, len);
