@@ -756,6 +756,11 @@ relay(conn *c)
 		pfd[2].fd = c->sfd;
 		pfd[2].events = ((!be->eof && be->pend_len == 0) ? POLLIN : 0) |
 			(fe->pend_len > 0 ? POLLOUT : 0);
+		/* a side with nothing to wait for is left out: its HUP would spin */
+		if (pfd[1].events == 0)
+			pfd[1].fd = -1;
+		if (pfd[2].events == 0)
+			pfd[2].fd = -1;
 		timeout = -1;
 		if (c->text.len > 0)
 		{
