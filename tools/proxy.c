@@ -269,6 +269,7 @@ writer_thread(void *arg)
 	pgwire_buf_free(&batch);
 	return NULL;
 }
+
 /* An event line: trace "conn N\t#\ttext", JSON {"conn":N,"event":...}. */
 static void
 event(conn *c, const char *name, const char *fmt,...)
@@ -371,7 +372,7 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 				  "; relaying without decoding",
 				  tool_direction_name(dir),
 				  st && st->encrypted == 'G' ? "GSSAPI" : "TLS",
-				  pd->offset - len + (m.frame.raw_len <= len ? len - m.frame.raw_len : 0));
+				  pd->offset - m.frame.raw_len);	/* the pending bytes end the stream */
 			pd->decoding = 0;
 			break;
 		}
