@@ -66,6 +66,15 @@
 #define SSL_REQUEST_CODE 80877103
 #define GSSENC_REQUEST_CODE 80877104
 
+/*
+ * What becomes of a direction's bytes: decoded; after a framing error,
+ * reported as raw records (so the JSON output still encodes back to every
+ * byte); or, once encrypted (or with --format none), only relayed.
+ */
+#define DECODE_OFF 0
+#define DECODE_ON 1
+#define DECODE_RAW 2
+
 typedef struct proxy_cfg
 {
 	char	   *listen_host;
@@ -90,7 +99,7 @@ typedef struct pipe_dir
 	int			eof;			/* from_fd reached end of file */
 	int			shut;			/* to_fd shut down for writing */
 	int			save_fd;		/* --save file, -1 if none */
-	int			decoding;		/* still decoding this direction */
+	int			decoding;		/* DECODE_ON, DECODE_RAW or DECODE_OFF */
 	uint64_t	offset;			/* bytes of this direction seen so far */
 } pipe_dir;
 
@@ -342,13 +351,23 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 		}
 	}
 	pd->offset += len;
-	if (!pd->decoding)
+	if (pd->decoding == DECODE_OFF)
 		return;
+	if (pd->decoding == DECODE_RAW)
+	{
+		out_raw(&cfg.opts, dir, pd->offset - len, data, len, NULL, &c->render);
+		prefix_lines(c);
+		if (c->text.len >= CHUNK)
+			flush_conn_text(c);
+		else if (c->text_since == 0)
+			c->text_since = now_ms();
+		return;
+	}
 	if (pgwire_session_feed(c->session, dir, data, len) != PGWIRE_OK)
 	{
 		event(c, "error", "out of memory decoding the %s stream; relaying undecoded",
 			  tool_direction_name(dir));
-		pd->decoding = 0;
+		pd->decoding = DECODE_OFF;
 		return;
 	}
 	for (;;)
@@ -373,7 +392,7 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 				  tool_direction_name(dir),
 				  st && st->encrypted == 'G' ? "GSSAPI" : "TLS",
 				  pd->offset - m.frame.raw_len);	/* the pending bytes end the stream */
-			pd->decoding = 0;
+			pd->decoding = DECODE_OFF;
 			break;
 		}
 		else
@@ -388,9 +407,9 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 			{
 				prefix_lines(c);
 				flush_conn_text(c);
-				event(c, "error", "%s stream cannot be framed any more; relaying undecoded",
+				event(c, "error", "%s stream cannot be framed any more; the rest is shown as raw bytes",
 					  tool_direction_name(dir));
-				pd->decoding = 0;
+				pd->decoding = DECODE_RAW;
 				break;
 			}
 		}
@@ -816,7 +835,7 @@ conn_thread(void *arg)
 	if (c->session == NULL || c->d[0].pend == NULL || c->d[1].pend == NULL)
 		goto done;
 	for (int i = 0; i < 2; i++)
-		c->d[i].decoding = !cfg.quiet;
+		c->d[i].decoding = cfg.quiet ? DECODE_OFF : DECODE_ON;
 	c->d[PGWIRE_FRONTEND].save_fd = open_save(c, "frontend");
 	c->d[PGWIRE_BACKEND].save_fd = open_save(c, "backend");
 	c->fe_startup = !cfg.passthrough;
