@@ -14,7 +14,11 @@
  *   - the negotiated protocol version (StartupMessage, then
  *     NegotiateProtocolVersion), COPY modes (CopyIn/Out/BothResponse until
  *     CopyDone/CopyFail/ErrorResponse), a replication connection
- *     (startup parameter "replication").
+ *     (startup parameter "replication");
+ *   - on a replication connection, what its CopyData carry: the replication
+ *     messages of START_REPLICATION or BASE_BACKUP, and, in a logical stream
+ *     started with pgoutput's options, pgoutput messages inside XLogData
+ *     (decoded into msg->inner, see pgwire_session_next()).
  *
  * pgwire_session is fed in wire order (a proxy sees that order).
  * pgwire_conversation reconstructs a plausible order from two separately
@@ -153,7 +157,9 @@ PGWIRE_EXPORT void pgwire_conversation_free(pgwire_conversation *c);
  * Terminate get backend messages up to ReadyForQuery, CopyInResponse
  * (then the frontend's copy data) or, in copy-both, the next CopyData
  * (the sides alternate until each has sent CopyDone; a Standby status
- * update waits for the XLogData carrying the WAL it reports, and the
+ * update waits for the XLogData carrying the WAL it reports -- in a
+ * logical stream, for the XLogData starting at the position it reports,
+ * as pg_recvlogical reports the start of the last one it got -- and the
  * frontend's CopyDone for the end of the backend's CopyData).  A backend
  * ReadyForQuery that no Sync/Query/FunctionCall asked for yet, or a
  * completion no Execute asked for, waits for the frontend's next
