@@ -163,7 +163,7 @@ check_group(const pgwire_field *f, const pgwire_group *g, pgwire_error *err)
 {
 	pgwire_walker w;
 	const uint8_t *p = g->ptr;
-	const uint8_t *end = g->ptr + g->len;
+	const uint8_t *end = g->ptr ? g->ptr + g->len : g->ptr;
 	uint32_t	n = 0;
 
 	if (g->len > 0 && g->ptr == NULL)

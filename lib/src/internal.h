@@ -41,4 +41,11 @@ int			pgwire_walk_fields(pgwire_walker *w, const pgwire_layout *lay,
 							   const uint8_t **pp, const uint8_t *end,
 							   uint8_t *store, int depth, uint32_t index);
 
+/*
+ * Next element of a validated group, decoded with lay into out (iter.c);
+ * 1 when one was produced, 0 at the end.
+ */
+int			pgwire_iter_next_elem(pgwire_iter *it, const pgwire_layout *lay,
+								  void *out);
+
 #endif							/* PGWIRE_INTERNAL_H */

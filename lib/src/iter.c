@@ -12,8 +12,9 @@
 void
 pgwire_iter_init(pgwire_iter *it, const pgwire_group *g)
 {
+	/* an empty group may have no pointer; NULL + 0 is undefined in C */
 	it->pos = g->ptr;
-	it->end = g->ptr + g->len;
+	it->end = g->ptr ? g->ptr + g->len : g->ptr;
 	it->remaining = g->count;
 }
 
@@ -34,9 +35,12 @@ pgwire_next_value(pgwire_iter *it, pgwire_value *out)
 	return 1;
 }
 
-/* Decode one element of a validated group into *out with its layout. */
-static int
-next_elem(pgwire_iter *it, const pgwire_layout *lay, void *out)
+/*
+ * Decode one element of a validated group into *out with its layout; shared
+ * with the replication iterators (replication.c).
+ */
+int
+pgwire_iter_next_elem(pgwire_iter *it, const pgwire_layout *lay, void *out)
 {
 	pgwire_walker w;
 
@@ -60,7 +64,7 @@ pgwire_next_column(pgwire_iter *it, pgwire_column *out)
 	const pgwire_layout *lay =
 		pgwire_msgdef_get(PGWIRE_MSG_ROW_DESCRIPTION)->layout.fields[0].elem;
 
-	return next_elem(it, lay, out);
+	return pgwire_iter_next_elem(it, lay, out);
 }
 
 int
@@ -69,7 +73,7 @@ pgwire_next_error_field(pgwire_iter *it, pgwire_error_field *out)
 	const pgwire_layout *lay =
 		pgwire_msgdef_get(PGWIRE_MSG_ERROR_RESPONSE)->layout.fields[0].elem;
 
-	return next_elem(it, lay, out);
+	return pgwire_iter_next_elem(it, lay, out);
 }
 
 int
@@ -78,7 +82,7 @@ pgwire_next_parameter(pgwire_iter *it, pgwire_parameter *out)
 	const pgwire_layout *lay =
 		pgwire_msgdef_get(PGWIRE_MSG_STARTUP_MESSAGE)->layout.fields[1].elem;
 
-	return next_elem(it, lay, out);
+	return pgwire_iter_next_elem(it, lay, out);
 }
 
 int

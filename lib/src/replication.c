@@ -171,32 +171,12 @@ pgwire_encode_payload(const pgwire_msg *m, pgwire_buf *out, pgwire_error *err)
 	return PGWIRE_OK;
 }
 
-/* Decode one element of a validated group with its layout. */
-static int
-next_elem(pgwire_iter *it, const pgwire_layout *lay, void *out)
-{
-	pgwire_walker w;
-
-	if (it->remaining == 0 || it->pos >= it->end)
-		return 0;
-	memset(&w, 0, sizeof(w));
-	w.raw = it->pos;
-	w.msgname = "group element";
-	if (pgwire_walk_fields(&w, lay, &it->pos, it->end, out, 1, 0) != 0)
-	{
-		it->remaining = 0;
-		return 0;
-	}
-	it->remaining--;
-	return 1;
-}
-
 int
 pgwire_next_lr_column(pgwire_iter *it, pgwire_lr_column *out)
 {
 	const pgwire_msgdef *d = pgwire_msgdef_get(PGWIRE_MSG_LR_RELATION);
 
-	return next_elem(it, d->layout.fields[5].elem, out);
+	return pgwire_iter_next_elem(it, d->layout.fields[5].elem, out);
 }
 
 int
@@ -204,7 +184,7 @@ pgwire_next_tuple_column(pgwire_iter *it, pgwire_tuple_column *out)
 {
 	const pgwire_msgdef *d = pgwire_msgdef_get(PGWIRE_MSG_LR_INSERT);
 
-	return next_elem(it, d->layout.fields[3].elem, out);
+	return pgwire_iter_next_elem(it, d->layout.fields[3].elem, out);
 }
 
 uint32_t
