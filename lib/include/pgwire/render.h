@@ -25,7 +25,11 @@ extern "C" {
  * {"direction", "type", "message", "length", ["offset"], ["inferred"],
  * then the catalogue layout's fields in wire order}.  Text that is not
  * strict UTF-8 or holds a NUL becomes {"hex":"..."}, so the object is
- * always valid jsonb.  Lossless: pgwire_json_encode() of the object gives
+ * always valid jsonb.  When the session tracker decoded what a message's
+ * trailing bytes carry (m->inner: a replication connection's CopyData
+ * payload, an XLogData's pgoutput message; session.h), that message is
+ * written in place of the bytes as a nested object of the same shape,
+ * recursively.  Lossless: pgwire_json_encode() of the object gives
  * back m->frame.raw exactly.  m must come from a decoder (pgwire_decode(),
  * pgwire_decode_replication(), pgwire_decode_pgoutput()): the walk reads
  * the frame.  No allocation besides growing out.
@@ -115,7 +119,10 @@ PGWIRE_EXPORT int pgwire_json_encode(const char *json, size_t len, pgwire_buf *o
  * Replication and pgoutput payloads (replication.h), for which libpq has
  * no format since it only sees the CopyData around them, are printed in
  * the same style with their size in place of the length word and Int64
- * fields in decimal: "B	18	PrimaryKeepalive	 23803720 0 \x01".
+ * fields in decimal: "B	18	PrimaryKeepalive	 23803720 0 \x01".  When
+ * the session tracker decoded what m carries (m->inner, session.h), each
+ * nested message follows m's line on a line of its own, in that style, so
+ * one call may append several lines.
  *
  * Returns out's status: PGWIRE_OK, PGWIRE_ERR_NOMEM, PGWIRE_ERR_ARGUMENT
  * (NULL or undecoded message), or the sticky error out already held.
