@@ -19,5 +19,8 @@
 #include "pgwire/session.h"
 #include "pgwire/render.h"
 #include "pgwire/replication.h"
+#include "pgwire/auth.h"
+#include "pgwire/conn.h"
+#include "pgwire/server.h"
 
 #endif							/* PGWIRE_PGWIRE_H */
