@@ -14,7 +14,6 @@
  * CSV format, and cancellation through sqlite3_interrupt().
  */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -27,95 +26,6 @@
 #include <sqlite3.h>
 
 #include "sqlite_backend.h"
-
-/* ---- libsqlite3, loaded at run time -------------------------------------- */
-
-/*
- * The functions we use, resolved by dlsym() into pointers of the very
- * types sqlite3.h declares; the names are then redirected to the pointers.
- */
-#define SQLITE_FUNCS(X) \
-	X(sqlite3_open_v2) X(sqlite3_close_v2) X(sqlite3_exec) X(sqlite3_free) \
-	X(sqlite3_busy_timeout) X(sqlite3_prepare_v2) X(sqlite3_step) \
-	X(sqlite3_reset) X(sqlite3_finalize) X(sqlite3_clear_bindings) \
-	X(sqlite3_bind_parameter_count) X(sqlite3_bind_null) X(sqlite3_bind_int64) \
-	X(sqlite3_bind_double) X(sqlite3_bind_text) X(sqlite3_bind_blob) \
-	X(sqlite3_column_count) X(sqlite3_column_name) X(sqlite3_column_decltype) \
-	X(sqlite3_column_type) X(sqlite3_column_int64) X(sqlite3_column_double) \
-	X(sqlite3_column_text) X(sqlite3_column_blob) X(sqlite3_column_bytes) \
-	X(sqlite3_changes) X(sqlite3_errmsg) X(sqlite3_extended_errcode) \
-	X(sqlite3_get_autocommit) X(sqlite3_interrupt) X(sqlite3_stmt_readonly) \
-	X(sqlite3_create_function_v2) X(sqlite3_value_text) X(sqlite3_value_double) \
-	X(sqlite3_result_text) X(sqlite3_result_int64) X(sqlite3_result_null) \
-	X(sqlite3_result_error) X(sqlite3_result_error_code) X(sqlite3_user_data) \
-	X(sqlite3_errstr)
-
-#define DECLARE_FN(n) static __typeof__(n) *p_##n;
-SQLITE_FUNCS(DECLARE_FN)
-
-static int
-load_sqlite(char *errbuf, size_t errlen)
-{
-	void	   *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		h = dlopen("libsqlite3.so", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-	{
-		snprintf(errbuf, errlen, "cannot load libsqlite3: %s", dlerror());
-		return -1;
-	}
-#define LOAD_FN(n) \
-	if ((*(void **) &p_##n = dlsym(h, #n)) == NULL) \
-	{ \
-		snprintf(errbuf, errlen, "libsqlite3 lacks %s", #n); \
-		return -1; \
-	}
-	SQLITE_FUNCS(LOAD_FN)
-	return 0;
-}
-
-#define sqlite3_open_v2 p_sqlite3_open_v2
-#define sqlite3_close_v2 p_sqlite3_close_v2
-#define sqlite3_exec p_sqlite3_exec
-#define sqlite3_free p_sqlite3_free
-#define sqlite3_busy_timeout p_sqlite3_busy_timeout
-#define sqlite3_prepare_v2 p_sqlite3_prepare_v2
-#define sqlite3_step p_sqlite3_step
-#define sqlite3_reset p_sqlite3_reset
-#define sqlite3_finalize p_sqlite3_finalize
-#define sqlite3_clear_bindings p_sqlite3_clear_bindings
-#define sqlite3_bind_parameter_count p_sqlite3_bind_parameter_count
-#define sqlite3_bind_null p_sqlite3_bind_null
-#define sqlite3_bind_int64 p_sqlite3_bind_int64
-#define sqlite3_bind_double p_sqlite3_bind_double
-#define sqlite3_bind_text p_sqlite3_bind_text
-#define sqlite3_bind_blob p_sqlite3_bind_blob
-#define sqlite3_column_count p_sqlite3_column_count
-#define sqlite3_column_name p_sqlite3_column_name
-#define sqlite3_column_decltype p_sqlite3_column_decltype
-#define sqlite3_column_type p_sqlite3_column_type
-#define sqlite3_column_int64 p_sqlite3_column_int64
-#define sqlite3_column_double p_sqlite3_column_double
-#define sqlite3_column_text p_sqlite3_column_text
-#define sqlite3_column_blob p_sqlite3_column_blob
-#define sqlite3_column_bytes p_sqlite3_column_bytes
-#define sqlite3_changes p_sqlite3_changes
-#define sqlite3_errmsg p_sqlite3_errmsg
-#define sqlite3_extended_errcode p_sqlite3_extended_errcode
-#define sqlite3_get_autocommit p_sqlite3_get_autocommit
-#define sqlite3_interrupt p_sqlite3_interrupt
-#define sqlite3_stmt_readonly p_sqlite3_stmt_readonly
-#define sqlite3_create_function_v2 p_sqlite3_create_function_v2
-#define sqlite3_value_text p_sqlite3_value_text
-#define sqlite3_value_double p_sqlite3_value_double
-#define sqlite3_result_text p_sqlite3_result_text
-#define sqlite3_result_int64 p_sqlite3_result_int64
-#define sqlite3_result_null p_sqlite3_result_null
-#define sqlite3_result_error p_sqlite3_result_error
-#define sqlite3_result_error_code p_sqlite3_result_error_code
-#define sqlite3_user_data p_sqlite3_user_data
-#define sqlite3_errstr p_sqlite3_errstr
 
 /* ---- types ------------------------------------------------------------ */
 
@@ -860,8 +770,6 @@ sqlb_init(const char *path, char *errbuf, size_t errlen)
 	sqlite3    *db = NULL;
 	int			rc;
 
-	if (load_sqlite(errbuf, errlen) != 0)
-		return -1;
 	if (strcmp(path, ":memory:") == 0)
 	{
 		const char *tmp = getenv("TMPDIR");

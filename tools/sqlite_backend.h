@@ -9,8 +9,7 @@
  * a busy timeout; BEGIN takes the write lock at once, so a transaction
  * never fails half-way on a lock upgrade).  ":memory:" is served from a
  * temporary file removed at exit, so that every session sees the same
- * data.  libsqlite3 is loaded at run time (dlopen), so the pgwire command
- * links without it and only `pgwire serve` needs it.
+ * data.
  */
 #ifndef PGWIRE_TOOLS_SQLITE_BACKEND_H
 #define PGWIRE_TOOLS_SQLITE_BACKEND_H
@@ -23,8 +22,8 @@
 typedef struct sqlb_session sqlb_session;
 
 /*
- * Load libsqlite3 and open the database at path (":memory:": a temporary
- * file), switching it to WAL mode.  0, or -1 with the reason in errbuf.
+ * Open the database at path (":memory:": a temporary file), switching it
+ * to WAL mode.  0, or -1 with the reason in errbuf.
  */
 int			sqlb_init(const char *path, char *errbuf, size_t errlen);
 
