@@ -50,11 +50,48 @@ typedef struct span
 	size_t		len;
 } span;
 
+static cursor
+cursor_of(const uint8_t *data, size_t len)
+{
+	cursor		c = {(const char *) data, (const char *) data, (const char *) data + len};
+
+	return c;
+}
+
 static int
 fail(pgwire_error *err, const cursor *c, const char *what)
 {
 	return pgwire_error_set(err, PGWIRE_ERR_AUTH, c ? (size_t) (c->p - c->start) : 0,
 							"%s", what);
+}
+
+static int
+no_memory(pgwire_error *err)
+{
+	return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+}
+
+/*
+ * Enter a step that reads the peer's message: the exchange must be in
+ * state expect, and any failure from here on leaves it failed, so that a
+ * broken exchange cannot be continued.
+ */
+static int
+enter_step(int *state, int expect, pgwire_error *err)
+{
+	if (*state != expect)
+		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "SCRAM exchange out of sequence");
+	*state = ST_FAILED;
+	return PGWIRE_OK;
+}
+
+/* SCRAM messages are text: one holding a NUL byte is refused unparsed. */
+static int
+refuse_nul(const cursor *c, const char *message, pgwire_error *err)
+{
+	if (memchr(c->start, '\0', (size_t) (c->end - c->start)) != NULL)
+		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "%s contains a NUL byte", message);
+	return PGWIRE_OK;
 }
 
 /*
@@ -183,12 +220,7 @@ printable_nonce(const char *n, size_t len)
 static int
 valid_nonce(const char *n, size_t len)
 {
-	if (len == 0 || len >= 64)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (n[i] < 0x21 || n[i] > 0x7e || n[i] == ',')
-			return 0;
-	return 1;
+	return len < 64 && printable_nonce(n, len);
 }
 
 /* AuthMessage = client-first-bare "," server-first "," client-final-without-proof */
@@ -237,7 +269,7 @@ pgwire_scram_client_init(pgwire_scram_client *c, const char *password, pgwire_cb
 		c->cbind_len = cbind_len;
 	}
 	if (pgwire_saslprep(password, &c->password, NULL) != PGWIRE_OK)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	return PGWIRE_OK;
 }
 
@@ -274,7 +306,7 @@ pgwire_scram_client_first(pgwire_scram_client *c, const char *user, pgwire_buf *
 	cbind_header(out, c->cbind);
 	pgwire_buf_append(out, c->client_first_bare.data, c->client_first_bare.len);
 	if (c->client_first_bare.status || out->status)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	c->state = ST_FIRST_SENT;
 	return PGWIRE_OK;
 }
@@ -283,7 +315,7 @@ int
 pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t len,
 						  pgwire_buf *out, pgwire_error *err)
 {
-	cursor		cur = {(const char *) data, (const char *) data, (const char *) data + len};
+	cursor		cur = cursor_of(data, len);
 	span		nonce, salt, iter;
 	uint8_t		saltbin[256];
 	size_t		saltlen;
@@ -293,13 +325,11 @@ pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t le
 	uint8_t		client_key[32], stored_key[32], client_sig[32], proof[32];
 	pgwire_buf	cf, am;
 	size_t		nclen = strlen(c->client_nonce);
-	int			rc = PGWIRE_OK;
+	int			rc;
 
-	if (c->state != ST_FIRST_SENT)
-		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "SCRAM exchange out of sequence");
-	c->state = ST_FAILED;
-	if (memchr(data, '\0', len) != NULL)
-		return fail(err, &cur, "server-first-message contains a NUL byte");
+	if ((rc = enter_step(&c->state, ST_FIRST_SENT, err)) != PGWIRE_OK ||
+		(rc = refuse_nul(&cur, "server-first-message", err)) != PGWIRE_OK)
+		return rc;
 	if (read_attr(&cur, 'r', NULL, &nonce) != 0)
 		return fail(err, &cur, "malformed SCRAM message (attribute \"r\" expected)");
 	if (nonce.len <= nclen || memcmp(nonce.ptr, c->client_nonce, nclen) != 0 ||
@@ -331,7 +361,7 @@ pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t le
 	pgwire_buf_puts(&c->client_final_noproof, ",r=");
 	pgwire_buf_append(&c->client_final_noproof, nonce.ptr, nonce.len);
 	if (c->client_final_noproof.status || c->server_first.status)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 
 	if (salted_password((const char *) c->password.data, c->password.len, saltbin, saltlen,
 						(int) iterations, c->salted_password) != 0 ||
@@ -343,7 +373,7 @@ pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t le
 	auth_message(&am, &c->client_first_bare, &c->server_first,
 				 (const char *) c->client_final_noproof.data, c->client_final_noproof.len);
 	if (am.status)
-		rc = pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		rc = no_memory(err);
 	else if (hmac256(stored_key, 32, am.data, am.len, client_sig) != 0)
 		rc = pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "HMAC failed in libcrypto");
 	pgwire_buf_free(&am);
@@ -354,7 +384,7 @@ pgwire_scram_client_final(pgwire_scram_client *c, const uint8_t *data, size_t le
 	pgwire_buf_append(out, c->client_final_noproof.data, c->client_final_noproof.len);
 	pgwire_buf_puts(out, ",p=");
 	if (b64_encode(out, proof, 32) != PGWIRE_OK)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	OPENSSL_cleanse(client_key, sizeof(client_key));
 	c->state = ST_FINAL_SENT;
 	return PGWIRE_OK;
@@ -364,17 +394,17 @@ int
 pgwire_scram_client_verify(pgwire_scram_client *c, const uint8_t *data, size_t len,
 						   pgwire_error *err)
 {
-	cursor		cur = {(const char *) data, (const char *) data, (const char *) data + len};
+	cursor		cur = cursor_of(data, len);
 	span		v;
 	char		attr;
 	uint8_t		server_key[32], expect[32], got[64];
 	size_t		gotlen;
 	pgwire_buf	am;
-	int			bad;
+	int			bad,
+				rc;
 
-	if (c->state != ST_FINAL_SENT)
-		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "SCRAM exchange out of sequence");
-	c->state = ST_FAILED;
+	if ((rc = enter_step(&c->state, ST_FINAL_SENT, err)) != PGWIRE_OK)
+		return rc;
 	if (memchr(data, '\0', len) != NULL || read_attr(&cur, 0, &attr, &v) != 0 ||
 		(attr != 'v' && attr != 'e'))
 		return fail(err, &cur, "malformed SCRAM message (attribute \"v\" expected)");
@@ -448,7 +478,7 @@ pgwire_scram_verifier_make(const char *password, const uint8_t *salt, size_t sal
 	if (pgwire_saslprep(password, &pw, NULL) != PGWIRE_OK)
 	{
 		pgwire_buf_free(&pw);
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	}
 	bad = salted_password((const char *) pw.data, pw.len, v->salt, v->salt_len,
 						  v->iterations, sp) != 0 ||
@@ -591,14 +621,13 @@ int
 pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const uint8_t *data,
 						  size_t len, pgwire_buf *out, pgwire_error *err)
 {
-	cursor		cur = {(const char *) data, (const char *) data, (const char *) data + len};
+	cursor		cur = cursor_of(data, len);
 	span		user, nonce, ext;
 	const char *bare;
 	int			plus, rc;
 
-	if (s->state != ST_INIT)
-		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "SCRAM exchange out of sequence");
-	s->state = ST_FAILED;
+	if ((rc = enter_step(&s->state, ST_INIT, err)) != PGWIRE_OK)
+		return rc;
 	if (mechanism == NULL)
 		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "no SASL mechanism");
 	if (strcmp(mechanism, PGWIRE_SCRAM_SHA_256_PLUS) == 0 && s->cbind_len > 0)
@@ -608,9 +637,8 @@ pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const u
 	else
 		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0,
 								"client selected an invalid SASL authentication mechanism");
-	if (memchr(data, '\0', len) != NULL)
-		return fail(err, &cur, "client-first-message contains a NUL byte");
-	if ((rc = server_read_gs2(s, &cur, plus, err)) != PGWIRE_OK)
+	if ((rc = refuse_nul(&cur, "client-first-message", err)) != PGWIRE_OK ||
+		(rc = server_read_gs2(s, &cur, plus, err)) != PGWIRE_OK)
 		return rc;
 	bare = cur.p;
 	if (cur.p < cur.end && *cur.p == 'm')
@@ -637,7 +665,7 @@ pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const u
 	pgwire_buf_append(out, s->server_first.data, s->server_first.len);
 	if (s->server_first.status || s->nonce.status || s->client_first_bare.status ||
 		s->gs2_header.status || out->status)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	s->state = ST_FIRST_SENT;
 	return PGWIRE_OK;
 }
@@ -646,20 +674,19 @@ int
 pgwire_scram_server_final(pgwire_scram_server *s, const uint8_t *data, size_t len,
 						  pgwire_buf *out, pgwire_error *err)
 {
-	cursor		cur = {(const char *) data, (const char *) data, (const char *) data + len};
+	cursor		cur = cursor_of(data, len);
 	span		cb, nonce, val;
 	const char *proof_start;
 	char		attr;
 	uint8_t		cbbin[256], proof[64], sig[32], key[32], stored[32], ssig[32];
 	size_t		cblen, prooflen;
 	pgwire_buf	am;
-	int			bad;
+	int			bad,
+				rc;
 
-	if (s->state != ST_FIRST_SENT)
-		return pgwire_error_set(err, PGWIRE_ERR_STATE, 0, "SCRAM exchange out of sequence");
-	s->state = ST_FAILED;
-	if (memchr(data, '\0', len) != NULL)
-		return fail(err, &cur, "client-final-message contains a NUL byte");
+	if ((rc = enter_step(&s->state, ST_FIRST_SENT, err)) != PGWIRE_OK ||
+		(rc = refuse_nul(&cur, "client-final-message", err)) != PGWIRE_OK)
+		return rc;
 	if (read_attr(&cur, 'c', NULL, &cb) != 0 ||
 		b64_decode(cb.ptr, cb.len, cbbin, sizeof(cbbin), &cblen) != 0)
 		return fail(err, &cur, "malformed SCRAM message (attribute \"c\" expected)");
@@ -702,7 +729,7 @@ pgwire_scram_server_final(pgwire_scram_server *s, const uint8_t *data, size_t le
 		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "SCRAM proof does not match the password");
 	pgwire_buf_puts(out, "v=");
 	if (b64_encode(out, ssig, 32) != PGWIRE_OK)
-		return pgwire_error_set(err, PGWIRE_ERR_NOMEM, 0, "out of memory");
+		return no_memory(err);
 	s->state = ST_DONE;
 	return PGWIRE_OK;
 }
