@@ -17,6 +17,7 @@
 
 #include <openssl/rand.h>
 
+#include "internal.h"
 #include "pgwire/auth.h"
 #include "pgwire/encode.h"
 #include "pgwire/server.h"
@@ -256,12 +257,9 @@ pgwire_backend_create(const pgwire_backend_options *opts, const pgwire_allocator
 
 	if (!opts || !opts->app)
 		return NULL;
-	if (!alloc)
-		alloc = pgwire_default_allocator();
-	b = alloc->malloc(sizeof(*b), alloc->user_data);
+	b = pgwire_alloc_object(&alloc, sizeof(*b));
 	if (!b)
 		return NULL;
-	memset(b, 0, sizeof(*b));
 	b->opts = *opts;
 	b->app = opts->app;
 	b->alloc = alloc;
@@ -302,13 +300,7 @@ pgwire_backend_output(const pgwire_backend *b, size_t *len)
 void
 pgwire_backend_consume(pgwire_backend *b, size_t n)
 {
-	if (n >= b->out.len)
-		b->out.len = 0;
-	else
-	{
-		memmove(b->out.data, b->out.data + n, b->out.len - n);
-		b->out.len -= n;
-	}
+	pgwire_buf_drop(&b->out, n);
 }
 
 size_t
@@ -1093,8 +1085,7 @@ compact_input(pgwire_backend *b)
 {
 	if (b->in_pos == 0)
 		return;
-	memmove(b->in.data, b->in.data + b->in_pos, b->in.len - b->in_pos);
-	b->in.len -= b->in_pos;
+	pgwire_buf_drop(&b->in, b->in_pos);
 	b->in_base += b->in_pos;
 	b->in_pos = 0;
 }

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "internal.h"
 #include "pgwire/conn.h"
 #include "pgwire/encode.h"
 #include "pgwire/frame.h"
@@ -167,12 +168,9 @@ pgwire_conn_create(const pgwire_conn_options *opts, const pgwire_allocator *allo
 
 	if (opts == NULL || opts->user == NULL)
 		return NULL;
-	if (alloc == NULL)
-		alloc = pgwire_default_allocator();
-	c = alloc->malloc(sizeof(*c), alloc->user_data);
+	c = pgwire_alloc_object(&alloc, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	memset(c, 0, sizeof(*c));
 	c->alloc = alloc;
 	pgwire_buf_init(&c->strings, alloc);
 	pgwire_buf_init(&c->out, alloc);
@@ -251,13 +249,7 @@ pgwire_conn_output(const pgwire_conn *c, size_t *len)
 void
 pgwire_conn_consume(pgwire_conn *c, size_t n)
 {
-	if (n >= c->out.len)
-	{
-		c->out.len = 0;
-		return;
-	}
-	memmove(c->out.data, c->out.data + n, c->out.len - n);
-	c->out.len -= n;
+	pgwire_buf_drop(&c->out, n);
 }
 
 int
@@ -569,6 +561,13 @@ dispatch(pgwire_conn *c, const pgwire_msg *m, pgwire_conn_event *ev, pgwire_erro
 	int			startup = c->state == PGWIRE_CONN_STARTUP;
 
 	ev->msg = m;
+	if (startup && pgwire_is_auth_request(m->kind))
+	{
+		if ((rc = handle_auth(c, m, &parked, err)) != PGWIRE_OK)
+			return rc;
+		ev->kind = parked ? PGWIRE_CONN_EV_PASSWORD_NEEDED : PGWIRE_CONN_EV_AUTH_REQUEST;
+		return PGWIRE_OK;
+	}
 	switch (m->kind)
 	{
 		case PGWIRE_MSG_AUTHENTICATION_OK:
@@ -577,22 +576,6 @@ dispatch(pgwire_conn *c, const pgwire_msg *m, pgwire_conn_event *ev, pgwire_erro
 			if ((rc = handle_auth_ok(c, err)) != PGWIRE_OK)
 				return rc;
 			ev->kind = PGWIRE_CONN_EV_AUTH_OK;
-			return PGWIRE_OK;
-		case PGWIRE_MSG_AUTHENTICATION_KERBEROS_V5:
-		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_GSS:
-		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
-		case PGWIRE_MSG_AUTHENTICATION_SSPI:
-		case PGWIRE_MSG_AUTHENTICATION_SASL:
-		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
-		case PGWIRE_MSG_AUTHENTICATION_SASL_FINAL:
-		case PGWIRE_MSG_AUTHENTICATION_UNKNOWN:
-			if (!startup)
-				break;
-			if ((rc = handle_auth(c, m, &parked, err)) != PGWIRE_OK)
-				return rc;
-			ev->kind = parked ? PGWIRE_CONN_EV_PASSWORD_NEEDED : PGWIRE_CONN_EV_AUTH_REQUEST;
 			return PGWIRE_OK;
 		case PGWIRE_MSG_PARAMETER_STATUS:
 			ev->kind = PGWIRE_CONN_EV_PARAMETER_STATUS;

@@ -64,12 +64,9 @@ pgwire_conversation_create(const uint8_t *frontend, size_t frontend_len,
 
 	if ((frontend == NULL && frontend_len > 0) || (backend == NULL && backend_len > 0))
 		return NULL;
-	if (alloc == NULL)
-		alloc = pgwire_default_allocator();
-	c = alloc->malloc(sizeof(*c), alloc->user_data);
+	c = pgwire_alloc_object(&alloc, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	memset(c, 0, sizeof(*c));
 	c->alloc = alloc;
 	c->in[PGWIRE_FRONTEND] = frontend;
 	c->len[PGWIRE_FRONTEND] = frontend_len;

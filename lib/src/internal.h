@@ -7,7 +7,65 @@
 
 #include "pgwire/message.h"
 
+#include <string.h>
 #include <time.h>
+
+/*
+ * The opening of every *_create: a zeroed object of size bytes from
+ * *alloc, NULL standing for the default allocator.  *alloc is set to the
+ * allocator used, which the object keeps to free itself.  NULL when out of
+ * memory.
+ */
+static inline void *
+pgwire_alloc_object(const pgwire_allocator **alloc, size_t size)
+{
+	void	   *p;
+
+	if (*alloc == NULL)
+		*alloc = pgwire_default_allocator();
+	p = (*alloc)->malloc(size, (*alloc)->user_data);
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+/* Drop the first n bytes of b (all of them if n >= b->len), e.g. sent output. */
+static inline void
+pgwire_buf_drop(pgwire_buf *b, size_t n)
+{
+	if (n >= b->len)
+	{
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+/*
+ * An Authentication request: an 'R' message that asks the client for a
+ * response, which is every Authentication message but AuthenticationOk.
+ */
+static inline int
+pgwire_is_auth_request(pgwire_msg_kind kind)
+{
+	switch (kind)
+	{
+		case PGWIRE_MSG_AUTHENTICATION_KERBEROS_V5:
+		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
+		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
+		case PGWIRE_MSG_AUTHENTICATION_GSS:
+		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
+		case PGWIRE_MSG_AUTHENTICATION_SSPI:
+		case PGWIRE_MSG_AUTHENTICATION_SASL:
+		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
+		case PGWIRE_MSG_AUTHENTICATION_SASL_FINAL:
+		case PGWIRE_MSG_AUTHENTICATION_UNKNOWN:
+			return 1;
+		default:
+			return 0;
+	}
+}
 
 /*
  * timestamp.c: a PostgreSQL timestamp (microseconds since 2000-01-01 UTC)

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "internal.h"
 #include "pgwire/replication.h"
 
 struct pgwire_relcache
@@ -64,14 +65,10 @@ rel_clear(const pgwire_relcache *rc, pgwire_relcache_rel *rel)
 pgwire_relcache *
 pgwire_relcache_create(const pgwire_allocator *alloc)
 {
-	pgwire_relcache *rc;
+	pgwire_relcache *rc = pgwire_alloc_object(&alloc, sizeof(*rc));
 
-	if (alloc == NULL)
-		alloc = pgwire_default_allocator();
-	rc = alloc->malloc(sizeof(*rc), alloc->user_data);
 	if (rc == NULL)
 		return NULL;
-	memset(rc, 0, sizeof(*rc));
 	rc->alloc = alloc;
 	return rc;
 }

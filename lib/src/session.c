@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "internal.h"
 #include "pgwire/replication.h"
 #include "pgwire/session.h"
 #include "session_internal.h"
@@ -40,14 +41,10 @@ static void note_replication_command(pgwire_session *s, const pgwire_msg *m);
 pgwire_session *
 pgwire_session_create(const pgwire_limits *lim, const pgwire_allocator *alloc)
 {
-	pgwire_session *s;
+	pgwire_session *s = pgwire_alloc_object(&alloc, sizeof(*s));
 
-	if (alloc == NULL)
-		alloc = pgwire_default_allocator();
-	s = alloc->malloc(sizeof(*s), alloc->user_data);
 	if (s == NULL)
 		return NULL;
-	memset(s, 0, sizeof(*s));
 	s->alloc = alloc;
 	s->reader[PGWIRE_FRONTEND] = pgwire_reader_create(PGWIRE_FRONTEND, lim, alloc);
 	s->reader[PGWIRE_BACKEND] = pgwire_reader_create(PGWIRE_BACKEND, lim, alloc);
@@ -244,6 +241,11 @@ reply_to(pgwire_msg_kind request)
 static void
 note_backend(pgwire_session *s, const pgwire_msg *m)
 {
+	if (pgwire_is_auth_request(m->kind))
+	{
+		s->state.auth_response = reply_to(m->kind);
+		return;
+	}
 	switch (m->kind)
 	{
 		case PGWIRE_MSG_SSL_RESPONSE:
@@ -262,18 +264,6 @@ note_backend(pgwire_session *s, const pgwire_msg *m)
 		case PGWIRE_MSG_AUTHENTICATION_OK:
 			s->state.authenticated = 1;
 			s->state.auth_response = PGWIRE_MSG_INVALID;
-			break;
-		case PGWIRE_MSG_AUTHENTICATION_KERBEROS_V5:
-		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_GSS:
-		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
-		case PGWIRE_MSG_AUTHENTICATION_SSPI:
-		case PGWIRE_MSG_AUTHENTICATION_SASL:
-		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
-		case PGWIRE_MSG_AUTHENTICATION_SASL_FINAL:
-		case PGWIRE_MSG_AUTHENTICATION_UNKNOWN:
-			s->state.auth_response = reply_to(m->kind);
 			break;
 		case PGWIRE_MSG_READY_FOR_QUERY:
 			s->state.transaction_status = m->u.ready_for_query.status;
