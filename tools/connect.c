@@ -7,24 +7,31 @@
  *
  * Connection settings are read the way libpq users expect: a URI
  * (postgresql://user:pass@host:port/db?sslmode=...) or a key=value string,
- * then PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
- * PGCHANNELBINDING, PGAPPNAME.  sslmode disable/allow/prefer/require (no
- * certificate verification, as libpq's require) uses OpenSSL libssl, and
- * SCRAM channel binding uses the tls-server-end-point hash of the server
- * certificate.  Results print like psql's default aligned format or like
+ * then PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+ * PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGCHANNELBINDING,
+ * PGAPPNAME.  TLS is OpenSSL's libssl set up as libpq sets it up: sslmode
+ * disable, allow, prefer, require, verify-ca (the server certificate
+ * checked against sslrootcert, default ~/.postgresql/root.crt) and
+ * verify-full (and its host name against the certificate's names), client
+ * certificates from sslcert/sslkey, and SCRAM channel binding on the
+ * tls-server-end-point hash of the server certificate.  Results print like psql's default aligned format or like
  * psql --csv; errors print severity, SQLSTATE, message, detail and hint.
  * Exit status: 0 success, 1 a query failed, 2 connection or usage error.
  */
 #define _XOPEN_SOURCE 700			/* wcwidth() */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <locale.h>
 #include <netdb.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -34,6 +41,7 @@
 #include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "commands.h"
 #include "pgwire/auth.h"
@@ -47,34 +55,54 @@
 typedef struct settings
 {
 	char	   *host;
+	char	   *hostaddr;		/* numeric address to connect to; host names the server */
 	char	   *port;
 	char	   *user;
 	char	   *password;
 	char	   *dbname;
 	char	   *sslmode;
+	char	   *sslrootcert;
+	char	   *sslcert;
+	char	   *sslkey;
 	char	   *channel_binding;
 	char	   *application_name;
 } settings;
 
+/* The connection options we know, as libpq spells them. */
+static const struct
+{
+	const char *key;
+	size_t		offset;
+}			setting_keys[] =
+{
+	{"host", offsetof(settings, host)},
+	{"hostaddr", offsetof(settings, hostaddr)},
+	{"port", offsetof(settings, port)},
+	{"user", offsetof(settings, user)},
+	{"password", offsetof(settings, password)},
+	{"dbname", offsetof(settings, dbname)},
+	{"sslmode", offsetof(settings, sslmode)},
+	{"sslrootcert", offsetof(settings, sslrootcert)},
+	{"sslcert", offsetof(settings, sslcert)},
+	{"sslkey", offsetof(settings, sslkey)},
+	{"channel_binding", offsetof(settings, channel_binding)},
+	{"application_name", offsetof(settings, application_name)},
+};
+
+#define NSETTINGS (sizeof(setting_keys) / sizeof(setting_keys[0]))
+
+static char **
+setting_at(settings *s, size_t i)
+{
+	return (char **) ((char *) s + setting_keys[i].offset);
+}
+
 static char **
 setting_slot(settings *s, const char *key)
 {
-	if (strcmp(key, "host") == 0 || strcmp(key, "hostaddr") == 0)
-		return &s->host;
-	if (strcmp(key, "port") == 0)
-		return &s->port;
-	if (strcmp(key, "user") == 0)
-		return &s->user;
-	if (strcmp(key, "password") == 0)
-		return &s->password;
-	if (strcmp(key, "dbname") == 0)
-		return &s->dbname;
-	if (strcmp(key, "sslmode") == 0)
-		return &s->sslmode;
-	if (strcmp(key, "channel_binding") == 0)
-		return &s->channel_binding;
-	if (strcmp(key, "application_name") == 0)
-		return &s->application_name;
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (strcmp(key, setting_keys[i].key) == 0)
+			return setting_at(s, i);
 	return NULL;
 }
 
@@ -319,19 +347,24 @@ load_settings(settings *s, const char *conninfo)
 		else
 			s->dbname = strdup(conninfo);	/* like psql's bare database name */
 	}
-	env_default(&s->host, "PGHOST", "/var/run/postgresql");
+	env_default(&s->hostaddr, "PGHOSTADDR", NULL);
+	/* As libpq: the socket directory only when neither host nor hostaddr is given. */
+	env_default(&s->host, "PGHOST", s->hostaddr ? NULL : "/var/run/postgresql");
 	env_default(&s->port, "PGPORT", "5432");
 	env_default(&s->user, "PGUSER", pw ? pw->pw_name : "postgres");
 	env_default(&s->password, "PGPASSWORD", NULL);
 	env_default(&s->dbname, "PGDATABASE", s->user);
 	env_default(&s->sslmode, "PGSSLMODE", "prefer");
+	env_default(&s->sslrootcert, "PGSSLROOTCERT", NULL);
+	env_default(&s->sslcert, "PGSSLCERT", NULL);
+	env_default(&s->sslkey, "PGSSLKEY", NULL);
 	env_default(&s->channel_binding, "PGCHANNELBINDING", "prefer");
 	env_default(&s->application_name, "PGAPPNAME", NULL);
 	if (strcmp(s->sslmode, "disable") && strcmp(s->sslmode, "allow") &&
-		strcmp(s->sslmode, "prefer") && strcmp(s->sslmode, "require"))
+		strcmp(s->sslmode, "prefer") && strcmp(s->sslmode, "require") &&
+		strcmp(s->sslmode, "verify-ca") && strcmp(s->sslmode, "verify-full"))
 	{
-		fprintf(stderr, "pgwire connect: invalid sslmode value: \"%s\" (supported: disable, allow, prefer, require)\n",
-				s->sslmode);
+		fprintf(stderr, "pgwire connect: invalid sslmode value: \"%s\"\n", s->sslmode);
 		return -1;
 	}
 	if (strcmp(s->channel_binding, "disable") && strcmp(s->channel_binding, "prefer") &&
@@ -346,16 +379,10 @@ load_settings(settings *s, const char *conninfo)
 static void
 free_settings(settings *s)
 {
-	free(s->host);
-	free(s->port);
-	free(s->user);
 	if (s->password)
 		memset(s->password, 0, strlen(s->password));
-	free(s->password);
-	free(s->dbname);
-	free(s->sslmode);
-	free(s->channel_binding);
-	free(s->application_name);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		free(*setting_at(s, i));
 }
 
 /* ---- transport --------------------------------------------------------------- */
@@ -367,12 +394,43 @@ typedef struct transport
 	SSL		   *ssl;
 } transport;
 
+/* A Unix-domain socket directory rather than a TCP host? */
+static int
+is_unix(const settings *s)
+{
+	return s->hostaddr == NULL && s->host[0] == '/';
+}
+
+/*
+ * libpq's "connection to server at \"ADDRESS\", port N failed: " (hostaddr
+ * if given, else host) and then the reason.
+ */
+static void
+conn_failed(FILE *f, const settings *s, const char *fmt,...)
+#if defined(__GNUC__)
+			__attribute__((format(printf, 3, 4)))
+#endif
+			;
+
+static void
+conn_failed(FILE *f, const settings *s, const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(f, "pgwire connect: connection to server at \"%s\", port %s failed: ",
+			s->hostaddr ? s->hostaddr : s->host, s->port);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
 static int
 open_socket(const settings *s)
 {
 	int			fd = -1;
 
-	if (s->host[0] == '/')
+	if (is_unix(s))
 	{
 		struct sockaddr_un sun;
 
@@ -401,10 +459,22 @@ open_socket(const settings *s)
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
-		if ((rc = getaddrinfo(s->host, s->port, &hints, &res)) != 0)
+		/* hostaddr is an address, never looked up; host then only names the server. */
+		if (s->hostaddr)
 		{
-			fprintf(stderr, "pgwire connect: could not translate host name \"%s\" to address: %s\n",
-					s->host, gai_strerror(rc));
+			hints.ai_flags = AI_NUMERICHOST;
+			rc = getaddrinfo(s->hostaddr, s->port, &hints, &res);
+		}
+		else
+			rc = getaddrinfo(s->host, s->port, &hints, &res);
+		if (rc != 0)
+		{
+			if (s->hostaddr)
+				fprintf(stderr, "pgwire connect: could not parse network address \"%s\": %s\n",
+						s->hostaddr, gai_strerror(rc));
+			else
+				fprintf(stderr, "pgwire connect: could not translate host name \"%s\" to address: %s\n",
+						s->host, gai_strerror(rc));
 			return -1;
 		}
 		for (ai = res; ai; ai = ai->ai_next)
@@ -417,8 +487,7 @@ open_socket(const settings *s)
 			fd = -1;
 		}
 		if (fd < 0)
-			fprintf(stderr, "pgwire connect: connection to server at \"%s\", port %s failed: %s\n",
-					s->host, s->port, strerror(errno));
+			conn_failed(stderr, s, "%s", strerror(errno));
 		freeaddrinfo(res);
 	}
 	return fd;
@@ -475,34 +544,262 @@ recv_some(transport *t, uint8_t *buf, size_t cap)
 	}
 }
 
-/* TLS handshake and the tls-server-end-point hash of the server certificate. */
-static int
-start_tls(transport *t, uint8_t *cbind, size_t *cbind_len)
+/* ---- TLS, as libpq sets it up --------------------------------------------- */
+
+/*
+ * The file a TLS setting names, or libpq's default ~/.postgresql/NAME when
+ * the setting is empty; "" when there is no home directory either.
+ */
+static void
+tls_file(const char *setting, const char *name, char *buf, size_t len)
 {
-	X509	   *cert;
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (setting && *setting)
+	{
+		snprintf(buf, len, "%s", setting);
+		return;
+	}
+	if ((home == NULL || *home == '\0') && (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	if (home && *home)
+		snprintf(buf, len, "%s/.postgresql/%s", home, name);
+	else
+		buf[0] = '\0';
+}
+
+/* OpenSSL's reason for the last error, as libpq's SSLerrmessage(). */
+static const char *
+ssl_reason(unsigned long code)
+{
+	static char buf[64];
+	const char *r;
+
+	if (code == 0)
+		return "no SSL error reported";
+	if ((r = ERR_reason_error_string(code)) != NULL)
+		return r;
+	snprintf(buf, sizeof(buf), "SSL error code %lu", code);
+	return buf;
+}
+
+/*
+ * The root certificate (sslrootcert, default ~/.postgresql/root.crt).  As
+ * libpq, a file that exists is used to verify the server whatever the
+ * sslmode, and verify-ca/verify-full fail without one.  *have_root says
+ * whether it was loaded.
+ */
+static int
+load_root_cert(SSL_CTX *ctx, const settings *st, FILE *errf, int *have_root)
+{
+	char		path[4096];
+	struct stat sb;
+
+	*have_root = 0;
+	tls_file(st->sslrootcert, "root.crt", path, sizeof(path));
+	if (path[0] && stat(path, &sb) == 0)
+	{
+		if (SSL_CTX_load_verify_locations(ctx, path, NULL) != 1)
+		{
+			conn_failed(errf, st, "could not read root certificate file \"%s\": %s", path,
+						ssl_reason(ERR_get_error()));
+			return -1;
+		}
+		*have_root = 1;
+		return 0;
+	}
+	if (st->sslmode[0] != 'v')
+		return 0;
+	if (path[0])
+		conn_failed(errf, st, "root certificate file \"%s\" does not exist\n"
+					"Either provide the file or change sslmode to disable server certificate verification.",
+					path);
+	else
+		conn_failed(errf, st, "could not get home directory to locate root certificate file\n"
+					"Either provide the file or change sslmode to disable server certificate verification.");
+	return -1;
+}
+
+/*
+ * The client certificate (sslcert, default ~/.postgresql/postgresql.crt)
+ * and its key (sslkey, default postgresql.key), sent when the server asks.
+ * As libpq, a certificate file that does not exist means none is sent, and
+ * the key must not be readable by group or others.
+ */
+static int
+load_client_cert(SSL_CTX *ctx, const settings *st, FILE *errf)
+{
+	char		path[4096];
+	struct stat sb;
+
+	tls_file(st->sslcert, "postgresql.crt", path, sizeof(path));
+	if (path[0] == '\0')
+		return 0;
+	if (stat(path, &sb) != 0)
+	{
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		conn_failed(errf, st, "could not open certificate file \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, path) != 1)
+	{
+		conn_failed(errf, st, "could not read certificate file \"%s\": %s", path,
+					ssl_reason(ERR_get_error()));
+		return -1;
+	}
+	tls_file(st->sslkey, "postgresql.key", path, sizeof(path));
+	if (stat(path, &sb) != 0)
+	{
+		if (errno == ENOENT)
+			conn_failed(errf, st, "certificate present, but not private key file \"%s\"", path);
+		else
+			conn_failed(errf, st, "could not stat private key file \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode))
+	{
+		conn_failed(errf, st, "private key file \"%s\" is not a regular file", path);
+		return -1;
+	}
+	if ((sb.st_uid == geteuid() && (sb.st_mode & (S_IRWXG | S_IRWXO))) ||
+		(sb.st_uid == 0 && (sb.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO))))
+	{
+		conn_failed(errf, st, "private key file \"%s\" has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root",
+					path);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1)
+	{
+		conn_failed(errf, st, "could not load private key file \"%s\": %s", path,
+					ssl_reason(ERR_get_error()));
+		return -1;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1)
+	{
+		conn_failed(errf, st, "certificate does not match private key file \"%s\": %s", path,
+					ssl_reason(ERR_get_error()));
+		return -1;
+	}
+	return 0;
+}
+
+/* Is host an IPv4 or IPv6 address rather than a name? */
+static int
+is_ip_address(const char *host)
+{
+	unsigned char addr[16];
+
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/*
+ * The subjectAltNames of cert that libpq examines (dNSName, iPAddress):
+ * how many, the first as text, and whether one is of the host's own kind.
+ */
+static int
+san_names(X509 *cert, int host_is_ip, char *first, size_t len, int *same_kind)
+{
+	GENERAL_NAMES *san = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	int			n = 0;
+
+	*same_kind = 0;
+	for (int i = 0; san && i < sk_GENERAL_NAME_num(san); i++)
+	{
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(san, i);
+		char		text[INET6_ADDRSTRLEN] = "";
+
+		if (gn->type == GEN_DNS)
+			snprintf(text, sizeof(text), "%.*s", ASN1_STRING_length(gn->d.dNSName),
+					 (const char *) ASN1_STRING_get0_data(gn->d.dNSName));
+		else if (gn->type == GEN_IPADD)
+			inet_ntop(ASN1_STRING_length(gn->d.iPAddress) == 16 ? AF_INET6 : AF_INET,
+					  ASN1_STRING_get0_data(gn->d.iPAddress), text, sizeof(text));
+		else
+			continue;
+		if ((gn->type == GEN_IPADD) == host_is_ip)
+			*same_kind = 1;
+		if (n++ == 0)
+			snprintf(first, len, "%s", text);
+	}
+	GENERAL_NAMES_free(san);
+	return n;
+}
+
+/*
+ * sslmode=verify-full: the server certificate must name the host we were
+ * given, matched by OpenSSL's X509_check_host/X509_check_ip_asc.  As
+ * libpq: dNSName and iPAddress SANs, and the subject's CN only when no SAN
+ * is of the host's own kind (a DNS name or an IP address).
+ */
+static int
+check_host_name(X509 *cert, const settings *st, FILE *errf)
+{
+	const char *host = st->host;
+	int			host_is_ip,
+				same_kind,
+				names;
+	unsigned int flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+	char		first[256] = "";
+
+	if (host == NULL || *host == '\0')
+	{
+		conn_failed(errf, st, "host name must be specified for a verified SSL connection");
+		return -1;
+	}
+	host_is_ip = is_ip_address(host);
+	names = san_names(cert, host_is_ip, first, sizeof(first), &same_kind);
+	flags |= same_kind ? X509_CHECK_FLAG_NEVER_CHECK_SUBJECT : X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT;
+	if (X509_check_host(cert, host, 0, flags, NULL) == 1 ||
+		(host_is_ip && X509_check_ip_asc(cert, host, 0) == 1))
+		return 0;
+	if (!same_kind)
+	{
+		X509_NAME  *subject = X509_get_subject_name(cert);
+		int			cn = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+
+		if (cn >= 0)
+		{
+			ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, cn));
+
+			if (names++ == 0)
+				snprintf(first, sizeof(first), "%.*s", ASN1_STRING_length(d),
+						 (const char *) ASN1_STRING_get0_data(d));
+		}
+	}
+	if (names > 1)
+		conn_failed(errf, st, "server certificate for \"%s\" (and %d other name%s) does not match host name \"%s\"",
+					first, names - 1, names == 2 ? "" : "s", host);
+	else if (names == 1)
+		conn_failed(errf, st, "server certificate for \"%s\" does not match host name \"%s\"", first, host);
+	else
+		conn_failed(errf, st, "could not get server's host name from server certificate");
+	return -1;
+}
+
+/* The handshake's failure, worded as libpq's. */
+static void
+handshake_failed(SSL *ssl, int r, const settings *st, FILE *errf)
+{
+	int			e = SSL_get_error(ssl, r);
+	unsigned long code = ERR_get_error();
+
+	if (e == SSL_ERROR_SYSCALL && code == 0)
+		conn_failed(errf, st, "SSL SYSCALL error: %s", r == 0 || errno == 0 ? "EOF detected" : strerror(errno));
+	else
+		conn_failed(errf, st, "SSL error: %s", ssl_reason(code));
+}
+
+/* The tls-server-end-point channel binding hash of the server certificate. */
+static void
+cbind_hash(X509 *cert, uint8_t *cbind, size_t *cbind_len)
+{
 	int			md_nid = NID_undef;
 	unsigned char *der = NULL;
 	int			derlen;
 
 	*cbind_len = 0;
-	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (t->ctx == NULL)
-		return -1;
-	/* sslmode=require: encryption without certificate verification, as libpq. */
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
-	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	t->ssl = SSL_new(t->ctx);
-	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1 || SSL_connect(t->ssl) != 1)
-	{
-		char		e[256];
-
-		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
-		fprintf(stderr, "pgwire connect: SSL handshake failed: %s\n", e);
-		return -1;
-	}
-	cert = SSL_get_peer_certificate(t->ssl);
-	if (cert == NULL)
-		return 0;
 	if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, NULL) &&
 		(derlen = i2d_X509(cert, &der)) > 0)
 	{
@@ -510,8 +807,52 @@ start_tls(transport *t, uint8_t *cbind, size_t *cbind_len)
 			*cbind_len = 0;
 		OPENSSL_free(der);
 	}
+}
+
+/*
+ * The TLS handshake for st->sslmode, errors to errf.  The server is
+ * verified against the root certificate when there is one (verify-ca and
+ * verify-full demand it) and its name checked for verify-full; require,
+ * prefer and allow without a root certificate only encrypt, as libpq.
+ */
+static int
+start_tls(transport *t, const settings *st, FILE *errf, uint8_t *cbind, size_t *cbind_len)
+{
+	X509	   *cert;
+	int			have_root,
+				r,
+				rc = 0;
+
+	*cbind_len = 0;
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL)
+		return -1;
+	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+	if (load_root_cert(t->ctx, st, errf, &have_root) != 0 ||
+		load_client_cert(t->ctx, st, errf) != 0)
+		return -1;
+	SSL_CTX_set_verify(t->ctx, have_root ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, t->fd) != 1)
+		return -1;
+	/* Server Name Indication for a host name, as libpq's sslsni=1. */
+	if (st->host && *st->host && !is_ip_address(st->host))
+		SSL_set_tlsext_host_name(t->ssl, st->host);
+	ERR_clear_error();
+	if ((r = SSL_connect(t->ssl)) != 1)
+	{
+		handshake_failed(t->ssl, r, st, errf);
+		return -1;
+	}
+	cert = SSL_get_peer_certificate(t->ssl);
+	if (cert == NULL)
+		return 0;
+	if (strcmp(st->sslmode, "verify-full") == 0)
+		rc = check_host_name(cert, st, errf);
+	if (rc == 0)
+		cbind_hash(cert, cbind, cbind_len);
 	X509_free(cert);
-	return 0;
+	return rc;
 }
 
 static void
@@ -957,7 +1298,15 @@ typedef struct session
 	FILE	   *startup_err;
 	char	   *startup_text;
 	size_t		startup_len;
+	int			tls_failed;		/* the last attempt failed in the TLS handshake */
 } session;
+
+/* sslmode require, verify-ca or verify-full: no connection without TLS. */
+static int
+ssl_required(const settings *st)
+{
+	return strcmp(st->sslmode, "require") == 0 || st->sslmode[0] == 'v';
+}
 
 static void
 trace_cb(void *arg, const pgwire_msg *m)
@@ -1031,7 +1380,7 @@ static int
 do_startup(session *s, const settings *st)
 {
 	pgwire_conn_event ev;
-	int			tls_required = strcmp(st->sslmode, "require") == 0;
+	int			tls_required = ssl_required(st);
 
 	for (;;)
 	{
@@ -1044,8 +1393,13 @@ do_startup(session *s, const settings *st)
 					uint8_t		cb[PGWIRE_CBIND_MAX];
 					size_t		cblen;
 
-					if (flush_out(s) != 0 || start_tls(&s->t, cb, &cblen) != 0)
+					if (flush_out(s) != 0)
 						return -1;
+					if (start_tls(&s->t, st, s->startup_err, cb, &cblen) != 0)
+					{
+						s->tls_failed = 1;
+						return -1;
+					}
 					pgwire_conn_tls_done(s->conn, cb, cblen);
 					break;
 				}
@@ -1180,6 +1534,7 @@ open_session(session *s, const settings *st, const pgwire_conn_options *o)
 	}
 	if (s->trace)
 		pgwire_conn_set_trace(s->conn, trace_cb, NULL);
+	s->tls_failed = 0;
 	s->t.fd = open_socket(st);
 	if (s->t.fd < 0)
 		return -1;
@@ -1192,7 +1547,10 @@ usage(void)
 	fprintf(stderr,
 			"usage: pgwire connect [CONNINFO] [-c SQL] [--param VALUE]... [--csv] [--trace]\n"
 			"  CONNINFO   postgresql://user:pass@host:port/db?sslmode=... or \"key=value ...\"\n"
-			"             (defaults from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE)\n"
+			"             sslmode: disable, allow, prefer, require, verify-ca, verify-full;\n"
+			"             sslrootcert, sslcert, sslkey: files, as libpq (default ~/.postgresql/)\n"
+			"             (defaults from PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,\n"
+			"             PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGCHANNELBINDING, PGAPPNAME)\n"
 			"  -c SQL     run SQL (simple query; with --param: Parse/Bind/Execute)\n"
 			"  --param V  a text parameter for $1, $2 ... (repeatable)\n"
 			"  --csv      print results as CSV (like psql --csv)\n"
@@ -1254,12 +1612,12 @@ cmd_connect(int argc, char **argv)
 	o.database = st.dbname;
 	o.password = st.password;
 	o.application_name = st.application_name;
-	o.ssl_request = st.host[0] != '/' && strcmp(st.sslmode, "disable") != 0 &&
+	o.ssl_request = !is_unix(&st) && strcmp(st.sslmode, "disable") != 0 &&
 		strcmp(st.sslmode, "allow") != 0;
 	o.channel_binding = strcmp(st.channel_binding, "require") == 0 ? PGWIRE_CBIND_MODE_REQUIRE :
 		strcmp(st.channel_binding, "disable") == 0 ? PGWIRE_CBIND_MODE_DISABLE :
 		PGWIRE_CBIND_MODE_PREFER;
-	if (st.host[0] == '/' && strcmp(st.sslmode, "require") == 0)
+	if (is_unix(&st) && ssl_required(&st))
 	{
 		fprintf(stderr, "pgwire connect: SSL over a Unix-domain socket is not supported\n");
 		free_settings(&st);
@@ -1272,9 +1630,10 @@ cmd_connect(int argc, char **argv)
 	/*
 	 * libpq's second attempt: sslmode=prefer retries without TLS and
 	 * sslmode=allow with TLS when the server refused the first try (a
-	 * hostssl or hostnossl line, for instance).
+	 * hostssl or hostnossl line, for instance), and prefer also when the
+	 * TLS handshake itself failed.
 	 */
-	if (rc == 1 && st.host[0] != '/' &&
+	if ((rc == 1 || (s.tls_failed && strcmp(st.sslmode, "prefer") == 0)) && !is_unix(&st) &&
 		(strcmp(st.sslmode, "prefer") == 0 || strcmp(st.sslmode, "allow") == 0) &&
 		(o.ssl_request ? s.t.ssl != NULL : 1))
 	{
