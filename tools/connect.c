@@ -894,19 +894,6 @@ result_clear(result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static char *
-slice_dup(const uint8_t *p, size_t n)
-{
-	char	   *s = malloc(n + 1);
-
-	if (s)
-	{
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
 static void
 result_describe(result *r, const pgwire_msg *m)
 {
@@ -921,7 +908,7 @@ result_describe(result *r, const pgwire_msg *m)
 	pgwire_iter_init(&it, &m->u.row_description.fields);
 	while (pgwire_next_column(&it, &col))
 	{
-		r->names[i] = slice_dup(col.name.ptr, col.name.len);
+		r->names[i] = strndup((const char *) col.name.ptr, col.name.len);
 		r->types[i++] = col.type_oid;
 	}
 }
@@ -942,7 +929,7 @@ result_add_row(result *r, const pgwire_msg *m)
 	base = r->nrows * (size_t) r->ncols;
 	pgwire_iter_init(&it, &m->u.data_row.values);
 	while (pgwire_next_value(&it, &v) && i < r->ncols)
-		r->cells[base + i++] = v.len < 0 ? NULL : slice_dup(v.ptr, (size_t) v.len);
+		r->cells[base + i++] = v.len < 0 ? NULL : strndup((const char *) v.ptr, (size_t) v.len);
 	while (i < r->ncols)
 		r->cells[base + i++] = NULL;
 	r->nrows++;

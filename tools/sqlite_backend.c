@@ -166,19 +166,6 @@ static sqlb_session *registry;
 
 /* ---- small string helpers ------------------------------------------------ */
 
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char	   *p = malloc(n + 1);
-
-	if (p)
-	{
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 /* Skip blanks and comments. */
 static const char *
 skip_space(const char *p)
@@ -1457,12 +1444,12 @@ stmt_make(sqlb_session *s, pgwire_backend *b, const char *text, const char **tai
 			st->kind = K_EMPTY;
 		else
 			st->nparams = sqlite3_bind_parameter_count(st->st);
-		st->sql = xstrndup(text, (size_t) (*tail - text));
+		st->sql = strndup(text, (size_t) (*tail - text));
 	}
 	else
 	{
 		end = statement_end(text);
-		st->sql = xstrndup(text, (size_t) (end - text));
+		st->sql = strndup(text, (size_t) (end - text));
 		*tail = end;
 		if (st->kind == K_DECLARE && st->sql)
 			st->nparams = declare_nparams(s, st->sql);
@@ -2348,22 +2335,24 @@ run_declare(sqlb_session *s, pgwire_backend *b, const char *sql, sq_portal *decl
 	return 0;
 }
 
-/*
- * FETCH|MOVE [FORWARD|NEXT] [count|ALL] [FROM|IN] name: the cursor named
- * and the row count (0: all).  NULL (error sent) if the cursor is unknown
- * or the direction is not forward.
- */
-static cursor *
-parse_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int64_t *count, int *move)
+/* The words of FETCH|MOVE [direction] [count|ALL] [FROM|IN] name. */
+typedef struct fetch_args
 {
-	char		w[64],
-				name[64] = "",
-				msg[160];
-	const char *p = next_word(sql, w, sizeof(w));
-	cursor	  **c;
+	int			move;			/* MOVE rather than FETCH */
+	int			backward;		/* a direction other than forward */
+	int64_t		count;			/* rows; 0: ALL */
+	char		name[64];
+} fetch_args;
 
-	*move = !strcmp(w, "MOVE");
-	*count = 1;
+static void
+fetch_words(const char *sql, fetch_args *f)
+{
+	char		w[64];
+	const char *p = next_word(sql, w, sizeof(w));
+
+	memset(f, 0, sizeof(*f));
+	f->move = !strcmp(w, "MOVE");
+	f->count = 1;
 	for (;;)
 	{
 		const char *q = skip_space(p);
@@ -2372,34 +2361,57 @@ parse_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int64_t *count,
 			break;
 		if (isdigit((unsigned char) *q))
 		{
-			*count = strtoll(q, (char **) &p, 10);
+			f->count = strtoll(q, (char **) &p, 10);
 			continue;
 		}
 		if (*q == '"')
 		{
-			p = cursor_name(q, name, sizeof(name));
+			p = cursor_name(q, f->name, sizeof(f->name));
 			continue;
 		}
 		p = next_word(q, w, sizeof(w));
-		if (!strcmp(w, "ALL"))
-			*count = 0;
-		else if (!strcmp(w, "BACKWARD") || !strcmp(w, "PRIOR") || !strcmp(w, "FIRST") ||
-				 !strcmp(w, "LAST") || !strcmp(w, "ABSOLUTE") || !strcmp(w, "RELATIVE"))
-		{
-			session_error(s, b, "0A000", "only forward FETCH and MOVE are supported", NULL);
-			return NULL;
-		}
-		else if (strcmp(w, "FORWARD") && strcmp(w, "NEXT") && strcmp(w, "FROM") &&
-				 strcmp(w, "IN"))
-			cursor_name(q, name, sizeof(name));
 		if (!*w)
 			p = q + 1;
+		else if (!strcmp(w, "ALL"))
+			f->count = 0;
+		else if (!strcmp(w, "BACKWARD") || !strcmp(w, "PRIOR") || !strcmp(w, "FIRST") ||
+				 !strcmp(w, "LAST") || !strcmp(w, "ABSOLUTE") || !strcmp(w, "RELATIVE"))
+			f->backward = 1;
+		else if (strcmp(w, "FORWARD") && strcmp(w, "NEXT") && strcmp(w, "FROM") &&
+				 strcmp(w, "IN"))
+			cursor_name(q, f->name, sizeof(f->name));
 	}
-	c = find_cursor(s, name);
+}
+
+/* 34000 for a cursor name that is not open. */
+static void
+cursor_missing(sqlb_session *s, pgwire_backend *b, const char *name)
+{
+	char		msg[160];
+
+	snprintf(msg, sizeof(msg), "cursor \"%s\" does not exist", name);
+	session_error(s, b, "34000", msg, NULL);
+}
+
+/*
+ * The cursor a FETCH or MOVE reads, and its words.  NULL (error sent) if
+ * the cursor is unknown or the direction is not forward.
+ */
+static cursor *
+parse_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, fetch_args *f)
+{
+	cursor	  **c;
+
+	fetch_words(sql, f);
+	if (f->backward)
+	{
+		session_error(s, b, "0A000", "only forward FETCH and MOVE are supported", NULL);
+		return NULL;
+	}
+	c = find_cursor(s, f->name);
 	if (!c)
 	{
-		snprintf(msg, sizeof(msg), "cursor \"%s\" does not exist", name);
-		session_error(s, b, "34000", msg, NULL);
+		cursor_missing(s, b, f->name);
 		return NULL;
 	}
 	return *c;
@@ -2411,12 +2423,11 @@ static int	send_rows(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t m
 static int
 run_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int describe, int16_t fmt)
 {
-	int64_t		count;
-	int			move,
-				rc,
+	fetch_args	f;
+	int			rc,
 				i;
 	int32_t		sent = 0;
-	cursor	   *c = parse_fetch(s, b, sql, &count, &move);
+	cursor	   *c = parse_fetch(s, b, sql, &f);
 	sq_portal  *p;
 	char		tag[64];
 
@@ -2427,12 +2438,12 @@ run_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int describe, int
 		return -1;
 	for (i = 0; i < p->ncols; i++)
 		p->formats[i] = fmt;
-	if (describe && !move && p->ncols > 0)
+	if (describe && !f.move && p->ncols > 0)
 		send_row_description(b, p, NULL);
-	if (move)
+	if (f.move)
 	{
 		/* MOVE: step without sending */
-		for (; count == 0 || sent < count; sent++)
+		for (; f.count == 0 || sent < f.count; sent++)
 		{
 			if (p->have_row)
 				p->have_row = 0;
@@ -2442,10 +2453,10 @@ run_fetch(sqlb_session *s, pgwire_backend *b, const char *sql, int describe, int
 		rc = 0;
 	}
 	else
-		rc = send_rows(s, b, p, (int32_t) count, &sent);
+		rc = send_rows(s, b, p, (int32_t) f.count, &sent);
 	if (rc < 0)
 		return -1;
-	snprintf(tag, sizeof(tag), "%s %d", move ? "MOVE" : "FETCH", sent);
+	snprintf(tag, sizeof(tag), "%s %d", f.move ? "MOVE" : "FETCH", sent);
 	pgwire_backend_command_complete(b, tag);
 	return 0;
 }
@@ -2454,8 +2465,7 @@ static int
 run_close(sqlb_session *s, pgwire_backend *b, const char *sql)
 {
 	char		w[16],
-				name[64],
-				msg[160];
+				name[64];
 	const char *p = next_word(sql, w, sizeof(w));
 	cursor	  **c;
 
@@ -2466,8 +2476,7 @@ run_close(sqlb_session *s, pgwire_backend *b, const char *sql)
 		close_cursor(c);
 	else
 	{
-		snprintf(msg, sizeof(msg), "cursor \"%s\" does not exist", name);
-		session_error(s, b, "34000", msg, NULL);
+		cursor_missing(s, b, name);
 		return -1;
 	}
 	pgwire_backend_command_complete(b, "CLOSE CURSOR");
@@ -2478,32 +2487,13 @@ run_close(sqlb_session *s, pgwire_backend *b, const char *sql)
 static sq_portal *
 fetch_target(sqlb_session *s, const char *sql)
 {
-	char		w[64],
-				name[64] = "";
-	const char *p = next_word(sql, w, sizeof(w));
+	fetch_args	f;
 	cursor	  **c;
 
-	if (strcmp(w, "FETCH"))
+	fetch_words(sql, &f);
+	if (f.move)
 		return NULL;
-	for (;;)
-	{
-		const char *q = skip_space(p);
-
-		if (!*q || *q == ';')
-			break;
-		if (*q == '"')
-		{
-			p = cursor_name(q, name, sizeof(name));
-			continue;
-		}
-		p = next_word(q, w, sizeof(w));
-		if (!*w)
-			p = q + 1;
-		else if (!isdigit((unsigned char) w[0]) && strcmp(w, "ALL") && strcmp(w, "FORWARD") &&
-				 strcmp(w, "NEXT") && strcmp(w, "FROM") && strcmp(w, "IN"))
-			cursor_name(q, name, sizeof(name));
-	}
-	c = find_cursor(s, name);
+	c = find_cursor(s, f.name);
 	return c ? (*c)->portal : NULL;
 }
 
