@@ -49,14 +49,58 @@ is_print(uint8_t c)
 	return c >= 0x20 && c < 0x7f;
 }
 
+/*
+ * The printers below append digits themselves rather than through
+ * pgwire_buf_printf: a proxy traces every message that passes, and
+ * vsnprintf (run twice by pgwire_buf_printf) was most of the cost of a
+ * line.  The text is what the printf formats in the comments give.
+ */
+
+/* lead (if not NUL) and v in decimal: printf " %d", " %u", " %lld". */
+static void
+put_decimal(pgwire_buf *out, char lead, int64_t v)
+{
+	char		tmp[24];
+	char	   *p = tmp + sizeof(tmp);
+	uint64_t	u = v < 0 ? (uint64_t) 0 - (uint64_t) v : (uint64_t) v;
+
+	do
+	{
+		*--p = (char) ('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	if (lead != '\0')
+		*--p = lead;
+	pgwire_buf_append(out, p, (size_t) (tmp + sizeof(tmp) - p));
+}
+
+/* printf "\\x%02x" */
+static void
+put_hex_escape(pgwire_buf *out, uint8_t c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char		s[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+
+	pgwire_buf_append(out, s, sizeof(s));
+}
+
 /* fe-trace.c pqTraceOutputByte1 */
 static void
 put_byte1(pgwire_buf *out, uint8_t c)
 {
 	if (is_print(c))
-		pgwire_buf_printf(out, " %c", c);
+	{
+		char		s[2] = {' ', (char) c};
+
+		pgwire_buf_append(out, s, sizeof(s));
+	}
 	else
-		pgwire_buf_printf(out, " \\x%02x", c);
+	{
+		pgwire_buf_append(out, " ", 1);
+		put_hex_escape(out, c);
+	}
 }
 
 /* fe-trace.c pqTraceOutputNchar */
@@ -67,20 +111,20 @@ put_nchar(pgwire_buf *out, const uint8_t *p, size_t n, int suppress)
 
 	if (suppress)
 	{
-		pgwire_buf_puts(out, " 'BBBB'");
+		pgwire_buf_append(out, " 'BBBB'", 7);
 		return;
 	}
-	pgwire_buf_puts(out, " '");
+	pgwire_buf_append(out, " '", 2);
 	for (size_t i = 0; i < n; i++)
 	{
 		if (is_print(p[i]))
 			continue;
 		pgwire_buf_append(out, p + next, i - next);
-		pgwire_buf_printf(out, "\\x%02x", p[i]);
+		put_hex_escape(out, p[i]);
 		next = i + 1;
 	}
 	pgwire_buf_append(out, p + next, n - next);
-	pgwire_buf_puts(out, "'");
+	pgwire_buf_append(out, "'", 1);
 }
 
 /* fe-trace.c pqTraceOutputString */
@@ -92,9 +136,9 @@ put_string(pgwire_buf *out, const uint8_t *p, size_t n, int suppress)
 		pgwire_buf_puts(out, " \"SSSS\"");
 		return;
 	}
-	pgwire_buf_puts(out, " \"");
+	pgwire_buf_append(out, " \"", 2);
 	pgwire_buf_append(out, p, n);
-	pgwire_buf_puts(out, "\"");
+	pgwire_buf_append(out, "\"", 1);
 }
 
 /* fe-trace.c pqTraceOutputInt32 */
@@ -102,9 +146,9 @@ static void
 put_int32(pgwire_buf *out, int32_t v, int suppress)
 {
 	if (suppress)
-		pgwire_buf_puts(out, " NNNN");
+		pgwire_buf_append(out, " NNNN", 5);
 	else
-		pgwire_buf_printf(out, " %d", v);
+		put_decimal(out, ' ', v);
 }
 
 static int
@@ -175,7 +219,7 @@ trace_field(trace_state *st, const pgwire_visit *v)
 				st->error_code = v->raw[0];
 			break;
 		case PGWIRE_T_INT16:
-			pgwire_buf_printf(out, " %u", pgwire_get_u16(v->raw));
+			put_decimal(out, ' ', pgwire_get_u16(v->raw));
 			break;
 		case PGWIRE_T_INT32:
 		case PGWIRE_T_OID:
@@ -197,7 +241,7 @@ trace_field(trace_state *st, const pgwire_visit *v)
 		case PGWIRE_T_INT64:
 		case PGWIRE_T_TIMESTAMP:
 			/* replication payloads only (libpq has no Int64 printer) */
-			pgwire_buf_printf(out, " %lld", (long long) v->ival);
+			put_decimal(out, ' ', v->ival);
 			break;
 		case PGWIRE_T_TUPLE_COLUMN:
 			put_byte1(out, (uint8_t) v->ival);
@@ -238,7 +282,7 @@ trace_visit(void *arg, const pgwire_visit *v)
 			break;
 		case PGWIRE_EV_GROUP_BEGIN:
 			if (v->field->type == PGWIRE_T_GROUP16)
-				pgwire_buf_printf(st->out, " %u", (unsigned) v->count);
+				put_decimal(st->out, ' ', (unsigned) v->count);
 			else if (v->field->type == PGWIRE_T_GROUP32)
 				put_int32(st->out, (int32_t) v->count, 0);
 			st->consumed += v->len;
@@ -257,26 +301,53 @@ trace_visit(void *arg, const pgwire_visit *v)
 	return 0;
 }
 
+/*
+ * The date and time part of the last timestamp printed by this thread:
+ * converting a second to local time (localtime_r, strftime) costs more than
+ * the rest of a line, and a busy connection prints many lines a second.
+ */
+static _Thread_local struct
+{
+	int			valid;
+	int64_t		sec;
+	char		text[64];		/* "%Y-%m-%d %H:%M:%S." */
+	size_t		len;
+}			ts_cache;
+
 /* Local time "%Y-%m-%d %H:%M:%S.%06u" and a tab (pqTraceFormatTimestamp). */
 static void
 put_timestamp(pgwire_buf *out, int64_t timestamp_us)
 {
 	int64_t		sec = timestamp_us / 1000000;
 	int64_t		usec = timestamp_us % 1000000;
-	time_t		t;
-	struct tm	tm;
-	char		s[64];
+	char		frac[8];
 
 	if (usec < 0)
 	{
 		usec += 1000000;
 		sec--;
 	}
-	t = (time_t) sec;
-	if (localtime_r(&t, &tm) == NULL ||
-		strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		strcpy(s, "0000-00-00 00:00:00");
-	pgwire_buf_printf(out, "%s.%06u\t", s, (unsigned) usec);
+	if (!ts_cache.valid || ts_cache.sec != sec)
+	{
+		time_t		t = (time_t) sec;
+		struct tm	tm;
+
+		if (localtime_r(&t, &tm) == NULL ||
+			strftime(ts_cache.text, sizeof(ts_cache.text) - 1, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			strcpy(ts_cache.text, "0000-00-00 00:00:00");
+		ts_cache.len = strlen(ts_cache.text);
+		ts_cache.text[ts_cache.len++] = '.';
+		ts_cache.sec = sec;
+		ts_cache.valid = 1;
+	}
+	pgwire_buf_append(out, ts_cache.text, ts_cache.len);
+	for (int i = 5; i >= 0; i--)
+	{
+		frac[i] = (char) ('0' + usec % 10);
+		usec /= 10;
+	}
+	frac[6] = '\t';
+	pgwire_buf_append(out, frac, 7);
 }
 
 /*
@@ -414,12 +485,16 @@ trace_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int64_t time
 		(m->kind == PGWIRE_MSG_ERROR_RESPONSE || m->kind == PGWIRE_MSG_NOTICE_RESPONSE))
 		pgwire_buf_puts(out, "B\tNN\t");
 	else
-		pgwire_buf_printf(out, "%c\t%d\t", f->direction == PGWIRE_FRONTEND ? 'F' : 'B',
-						  (int32_t) f->length);
+	{
+		/* printf "%c\t%d\t" */
+		pgwire_buf_append(out, f->direction == PGWIRE_FRONTEND ? "F\t" : "B\t", 2);
+		put_decimal(out, '\0', (int32_t) f->length);
+		pgwire_buf_append(out, "\t", 1);
+	}
 
 	if (trace_as_copy_data(m))
 	{
-		pgwire_buf_puts(out, "CopyData\t");
+		pgwire_buf_append(out, "CopyData\t", 9);
 		put_nchar(out, f->body, f->body_len, st.regress);
 		st.consumed = f->body_len;
 	}
