@@ -338,25 +338,6 @@ choose(const pgwire_conversation *c)
 	return d;
 }
 
-/* Authentication requests the frontend answers with a 'p' ("Start-up"). */
-static int
-needs_reply(pgwire_msg_kind k)
-{
-	switch (k)
-	{
-		case PGWIRE_MSG_AUTHENTICATION_CLEARTEXT_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_MD5_PASSWORD:
-		case PGWIRE_MSG_AUTHENTICATION_GSS:
-		case PGWIRE_MSG_AUTHENTICATION_GSS_CONTINUE:
-		case PGWIRE_MSG_AUTHENTICATION_SSPI:
-		case PGWIRE_MSG_AUTHENTICATION_SASL:
-		case PGWIRE_MSG_AUTHENTICATION_SASL_CONTINUE:
-			return 1;
-		default:
-			return 0;
-	}
-}
-
 /*
  * In copy-both mode, whether side d may still send CopyData: "whichever
  * sends CopyDone first stops sending" (COPY Operations), so once d has
@@ -413,7 +394,7 @@ after_frontend(pgwire_conversation *c, pgwire_msg_kind k)
 static pgwire_direction
 after_backend(pgwire_conversation *c, pgwire_msg_kind k)
 {
-	if (needs_reply(k))
+	if (pgwire_session_auth_reply(k) != PGWIRE_MSG_INVALID)
 		return PGWIRE_FRONTEND;
 	switch (k)
 	{

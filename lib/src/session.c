@@ -216,9 +216,9 @@ note_frontend(pgwire_session *s, const pgwire_msg *m)
 	}
 }
 
-/* The 'p' message an Authentication request asks for ("Start-up"). */
-static pgwire_msg_kind
-reply_to(pgwire_msg_kind request)
+/* The 'p' message an Authentication request asks for (session_internal.h). */
+pgwire_msg_kind
+pgwire_session_auth_reply(pgwire_msg_kind request)
 {
 	switch (request)
 	{
@@ -243,7 +243,7 @@ note_backend(pgwire_session *s, const pgwire_msg *m)
 {
 	if (pgwire_is_auth_request(m->kind))
 	{
-		s->state.auth_response = reply_to(m->kind);
+		s->state.auth_response = pgwire_session_auth_reply(m->kind);
 		return;
 	}
 	switch (m->kind)

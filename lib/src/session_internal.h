@@ -2,7 +2,8 @@
  * session_internal.h
  *    What conversation.c needs from session.c beyond the public API: the
  *    readers' positions, for peeking at the next type byte of a saved
- *    stream and for handing out a stream's incomplete tail.  Not exported.
+ *    stream and for handing out a stream's incomplete tail, and which
+ *    Authentication requests the frontend answers.  Not exported.
  */
 #ifndef PGWIRE_SESSION_INTERNAL_H
 #define PGWIRE_SESSION_INTERNAL_H
@@ -27,5 +28,12 @@ size_t		pgwire_session_pending(const pgwire_session *s, pgwire_direction dir);
  */
 size_t		pgwire_session_take_pending(pgwire_session *s, pgwire_direction dir,
 										pgwire_msg *msg);
+
+/*
+ * The 'p' message an Authentication request asks for ("Start-up"), or
+ * PGWIRE_MSG_INVALID when the frontend sends none (AuthenticationOk,
+ * SASLFinal, KerberosV5, unknown codes; any other kind).
+ */
+pgwire_msg_kind pgwire_session_auth_reply(pgwire_msg_kind request);
 
 #endif							/* PGWIRE_SESSION_INTERNAL_H */
