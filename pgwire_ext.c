@@ -177,22 +177,40 @@ pgw_report_in(int rc, const pgwire_error *err, bool encoding, const char *where)
 	else
 		msg = "invalid protocol message";
 
-	if (where)
-		ereport(ERROR,
-				(errcode(code),
-				 errmsg("%s", msg),
-				 errdetail("At byte offset %llu of %s: %s.", offset, where,
-						   pgw_detail(err, rc))));
 	ereport(ERROR,
 			(errcode(code),
 			 errmsg("%s", msg),
-			 errdetail("At byte offset %llu: %s.", offset, pgw_detail(err, rc))));
+			 errdetail("At byte offset %llu%s: %s.", offset,
+					   where ? psprintf(" of %s", where) : "", pgw_detail(err, rc))));
 }
 
 static void
 pgw_report(int rc, const pgwire_error *err, bool encoding)
 {
 	pgw_report_in(rc, err, encoding, NULL);
+}
+
+/* A bad argument: 22023 with msg and, unless NULL, detail.  Never returns. */
+static void
+pgw_invalid(const char *msg, const char *detail)
+{
+	if (detail == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", msg)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", msg),
+			 errdetail("%s", detail)));
+}
+
+/* The error for data that ends inside a message starting at offset. */
+static int
+pgw_incomplete(pgwire_error *err, uint64 offset, size_t have)
+{
+	return pgwire_error_set(err, PGWIRE_INCOMPLETE, offset,
+							"the data ends inside a message that starts here (%zu bytes of it)",
+							have);
 }
 
 /* ---- Arguments -------------------------------------------------------- */
@@ -206,10 +224,8 @@ pgw_direction(text *t)
 		return PGWIRE_FRONTEND;
 	if (strcmp(s, "backend") == 0)
 		return PGWIRE_BACKEND;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid direction \"%s\"", s),
-			 errdetail("The direction must be \"frontend\" or \"backend\".")));
+	pgw_invalid(psprintf("invalid direction \"%s\"", s),
+				"The direction must be \"frontend\" or \"backend\".");
 	return PGWIRE_BACKEND;		/* keep the compiler quiet */
 }
 
@@ -222,14 +238,20 @@ pgw_direction_name(pgwire_direction dir)
 /* ---- Results ---------------------------------------------------------- */
 
 static bytea *
+pgw_bytea(const void *data, size_t len)
+{
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	if (len > 0)
+		memcpy(VARDATA(result), data, len);
+	return result;
+}
+
+static bytea *
 pgw_buf_to_bytea(const pgwire_buf *b)
 {
-	bytea	   *result = (bytea *) palloc(VARHDRSZ + b->len);
-
-	SET_VARSIZE(result, VARHDRSZ + b->len);
-	if (b->len > 0)
-		memcpy(VARDATA(result), b->data, b->len);
-	return result;
+	return pgw_bytea(b->data, b->len);
 }
 
 /* Text from library output, checked against the database encoding. */
@@ -388,55 +410,39 @@ pgw_decode_one(const uint8 *data, size_t len, pgwire_direction dir, pgwire_msg *
 typedef void (*pgw_message_fn) (const pgwire_msg *m, int seq, void *arg);
 
 /*
- * Call fn for every message of a stream, in order.  A malformed message,
- * an incomplete tail or encrypted bytes raise an ERROR (after the rows
- * already produced, which the ERROR discards).
+ * Where messages come from: the next one (PGWIRE_OK), the end
+ * (PGWIRE_DONE), or a failure with err set; *where then names what the
+ * error's offset counts in (left NULL: the bytea argument).
+ */
+typedef int (*pgw_next_fn) (void *source, pgwire_msg *m, pgwire_error *err,
+							const char **where);
+
+/*
+ * Call fn for every message of source, in order, numbered from 1.  A
+ * message that fails raises an ERROR (after the rows already produced,
+ * which the ERROR discards).
  */
 static void
-pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
-				 pgw_message_fn fn, void *arg)
+pgw_each(pgw_next_fn next, void *source, pgw_message_fn fn, void *arg)
 {
-	pgwire_reader *r;
-	pgwire_frame f;
+	MemoryContext per_message;
+	MemoryContext old;
 	pgwire_msg	m;
 	pgwire_error err;
 	int			rc;
-	int			seq;
-	MemoryContext per_message;
-	MemoryContext old;
-	pgwire_phase start;
 
 	per_message = AllocSetContextCreate(CurrentMemoryContext, "pgwire message",
 										ALLOCSET_DEFAULT_SIZES);
-	r = pgwire_reader_create(dir, NULL, &pgw_allocator);
-	if (r == NULL)
-		pgw_oom();
-	start = pgw_start_phase(data, len, dir);
-	pgwire_reader_set_phase(r, start);
-	rc = pgwire_reader_feed(r, data, len);
-	if (rc != PGWIRE_OK)
-		pgw_report(rc, NULL, false);
-	for (seq = 1;; seq++)
+	for (int seq = 1;; seq++)
 	{
-		memset(&err, 0, sizeof(err));
-		rc = pgwire_reader_next(r, &f, &err);
-		if (rc == PGWIRE_INCOMPLETE)
-		{
-			size_t		pending = pgwire_reader_pending(r);
+		const char *where = NULL;
 
-			if (pending == 0)
-				break;
-			pgwire_error_set(&err, rc, pgwire_reader_offset(r),
-							 "the data ends inside a message that starts here (%zu bytes of it)",
-							 pending);
-		}
-		if (rc == PGWIRE_OK)
-		{
-			pgw_mark_answer(&f, start);
-			rc = pgwire_decode(&f, NULL, &m, &err);
-		}
+		memset(&err, 0, sizeof(err));
+		rc = next(source, &m, &err, &where);
+		if (rc == PGWIRE_DONE)
+			break;
 		if (rc != PGWIRE_OK)
-			pgw_report(rc, &err, false);
+			pgw_report_in(rc, &err, false, where);
 		/* what one message's rows need is freed before the next */
 		old = MemoryContextSwitchTo(per_message);
 		fn(&m, seq, arg);
@@ -444,8 +450,74 @@ pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
 		MemoryContextReset(per_message);
 		CHECK_FOR_INTERRUPTS();
 	}
-	pgwire_reader_free(r);
 	MemoryContextDelete(per_message);
+}
+
+/* One direction's bytes, through a reader. */
+typedef struct pgw_stream
+{
+	pgwire_reader *reader;
+	pgwire_phase start;
+} pgw_stream;
+
+static int
+pgw_stream_next(void *source, pgwire_msg *m, pgwire_error *err, const char **where)
+{
+	pgw_stream *s = (pgw_stream *) source;
+	pgwire_frame f;
+	int			rc = pgwire_reader_next(s->reader, &f, err);
+
+	(void) where;				/* offsets count in the bytea argument */
+	if (rc == PGWIRE_INCOMPLETE)
+	{
+		size_t		pending = pgwire_reader_pending(s->reader);
+
+		if (pending == 0)
+			return PGWIRE_DONE;
+		return pgw_incomplete(err, pgwire_reader_offset(s->reader), pending);
+	}
+	if (rc != PGWIRE_OK)
+		return rc;
+	pgw_mark_answer(&f, s->start);
+	return pgwire_decode(&f, NULL, m, err);
+}
+
+/*
+ * Call fn for every message of a stream, in order.  A malformed message,
+ * an incomplete tail or encrypted bytes raise an ERROR.
+ */
+static void
+pgw_each_message(const uint8 *data, size_t len, pgwire_direction dir,
+				 pgw_message_fn fn, void *arg)
+{
+	pgw_stream	s;
+	int			rc;
+
+	s.reader = pgwire_reader_create(dir, NULL, &pgw_allocator);
+	if (s.reader == NULL)
+		pgw_oom();
+	s.start = pgw_start_phase(data, len, dir);
+	pgwire_reader_set_phase(s.reader, s.start);
+	rc = pgwire_reader_feed(s.reader, data, len);
+	if (rc != PGWIRE_OK)
+		pgw_report(rc, NULL, false);
+	pgw_each(pgw_stream_next, &s, fn, arg);
+	pgwire_reader_free(s.reader);
+}
+
+/*
+ * The columns that describe a message, from values[0]: byte offset, type,
+ * message name, length (NULL for a one-byte answer), the message as jsonb.
+ */
+static void
+pgw_message_columns(const pgwire_msg *m, Datum *values, bool *nulls)
+{
+	values[0] = Int64GetDatum((int64) m->frame.offset);
+	values[1] = pgw_type_datum(&m->frame, &nulls[1]);
+	values[2] = CStringGetTextDatum(pgwire_msg_name(m->kind));
+	values[3] = Int32GetDatum((int32) m->frame.length);
+	nulls[3] = m->frame.kind == PGWIRE_FRAME_BYTE;
+	values[4] = pgw_message_jsonb(m);
 }
 
 /* ---- pgwire_decode ---------------------------------------------------- */
@@ -468,9 +540,27 @@ pgwire_decode_sql(PG_FUNCTION_ARGS)
 typedef struct pgw_rows
 {
 	ReturnSetInfo *rsinfo;
-	pgwire_direction dir;
 	bool		regress;		/* pgwire_trace */
 } pgw_rows;
+
+/*
+ * The body of the set-returning functions over (data bytea, direction
+ * text): fn makes the rows of each message.  scalar: the result is one
+ * column, not a row type.
+ */
+static Datum
+pgw_messages_srf(FunctionCallInfo fcinfo, pgw_message_fn fn, bool regress, bool scalar)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	pgwire_direction dir = pgw_direction(PG_GETARG_TEXT_PP(1));
+	pgw_rows	rows;
+
+	rows.rsinfo = pgw_init_srf(fcinfo, scalar);
+	rows.regress = regress;
+	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+					 dir, fn, &rows);
+	return (Datum) 0;
+}
 
 static void
 pgw_message_row(const pgwire_msg *m, int seq, void *arg)
@@ -480,12 +570,7 @@ pgw_message_row(const pgwire_msg *m, int seq, void *arg)
 	bool		nulls[6] = {0};
 
 	values[0] = Int32GetDatum(seq);
-	values[1] = Int64GetDatum((int64) m->frame.offset);
-	values[2] = pgw_type_datum(&m->frame, &nulls[2]);
-	values[3] = CStringGetTextDatum(pgwire_msg_name(m->kind));
-	values[4] = Int32GetDatum((int32) m->frame.length);
-	nulls[4] = m->frame.kind == PGWIRE_FRAME_BYTE;
-	values[5] = pgw_message_jsonb(m);
+	pgw_message_columns(m, values + 1, nulls + 1);
 	tuplestore_putvalues(rows->rsinfo->setResult, rows->rsinfo->setDesc, values, nulls);
 }
 
@@ -494,18 +579,37 @@ PG_FUNCTION_INFO_V1(pgwire_messages_sql);
 Datum
 pgwire_messages_sql(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	pgw_rows	rows;
-
-	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
-	rows.rsinfo = pgw_init_srf(fcinfo, false);
-	rows.regress = false;
-	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-					 rows.dir, pgw_message_row, &rows);
-	return (Datum) 0;
+	return pgw_messages_srf(fcinfo, pgw_message_row, false, false);
 }
 
 /* ---- pgwire_conversation ---------------------------------------------- */
+
+static int
+pgw_conversation_next(void *source, pgwire_msg *m, pgwire_error *err, const char **where)
+{
+	int			rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = pgwire_conversation_next((pgwire_conversation *) source, m, err);
+	if (rc == PGWIRE_INCOMPLETE)
+		rc = pgw_incomplete(err, m->frame.offset, m->frame.raw_len);
+	*where = m->frame.direction == PGWIRE_FRONTEND ? "the frontend stream"
+		: "the backend stream";
+	return rc;
+}
+
+static void
+pgw_conversation_row(const pgwire_msg *m, int seq, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[7];
+	bool		nulls[7] = {0};
+
+	values[0] = Int32GetDatum(seq);
+	values[1] = CStringGetTextDatum(pgw_direction_name(m->frame.direction));
+	pgw_message_columns(m, values + 2, nulls + 2);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
 
 PG_FUNCTION_INFO_V1(pgwire_conversation_sql);
 
@@ -516,56 +620,14 @@ pgwire_conversation_sql(PG_FUNCTION_ARGS)
 	bytea	   *be = PG_GETARG_BYTEA_PP(1);
 	ReturnSetInfo *rsinfo = pgw_init_srf(fcinfo, false);
 	pgwire_conversation *c;
-	pgwire_msg	m;
-	pgwire_error err;
-	int			rc;
-	int			seq;
-	MemoryContext per_message;
-	MemoryContext old;
-
-	per_message = AllocSetContextCreate(CurrentMemoryContext, "pgwire message",
-										ALLOCSET_DEFAULT_SIZES);
 
 	c = pgwire_conversation_create((const uint8 *) VARDATA_ANY(fe), VARSIZE_ANY_EXHDR(fe),
 								   (const uint8 *) VARDATA_ANY(be), VARSIZE_ANY_EXHDR(be),
 								   NULL, &pgw_allocator);
 	if (c == NULL)
 		pgw_oom();
-	for (seq = 1;; seq++)
-	{
-		Datum		values[7];
-		bool		nulls[7] = {0};
-
-		memset(&err, 0, sizeof(err));
-		memset(&m, 0, sizeof(m));
-		rc = pgwire_conversation_next(c, &m, &err);
-		if (rc == PGWIRE_DONE)
-			break;
-		if (rc == PGWIRE_INCOMPLETE)
-			pgwire_error_set(&err, rc, m.frame.offset,
-							 "the data ends inside a message that starts here (%zu bytes of it)",
-							 m.frame.raw_len);
-		if (rc != PGWIRE_OK)
-			pgw_report_in(rc, &err, false,
-						  m.frame.direction == PGWIRE_FRONTEND ? "the frontend stream"
-						  : "the backend stream");
-
-		old = MemoryContextSwitchTo(per_message);
-		values[0] = Int32GetDatum(seq);
-		values[1] = CStringGetTextDatum(pgw_direction_name(m.frame.direction));
-		values[2] = Int64GetDatum((int64) m.frame.offset);
-		values[3] = pgw_type_datum(&m.frame, &nulls[3]);
-		values[4] = CStringGetTextDatum(pgwire_msg_name(m.kind));
-		values[5] = Int32GetDatum((int32) m.frame.length);
-		nulls[5] = m.frame.kind == PGWIRE_FRAME_BYTE;
-		values[6] = pgw_message_jsonb(&m);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(per_message);
-		CHECK_FOR_INTERRUPTS();
-	}
+	pgw_each(pgw_conversation_next, c, pgw_conversation_row, rsinfo);
 	pgwire_conversation_free(c);
-	MemoryContextDelete(per_message);
 	return (Datum) 0;
 }
 
@@ -623,15 +685,7 @@ PG_FUNCTION_INFO_V1(pgwire_trace_sql);
 Datum
 pgwire_trace_sql(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	pgw_rows	rows;
-
-	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
-	rows.regress = PG_GETARG_BOOL(2);
-	rows.rsinfo = pgw_init_srf(fcinfo, true);
-	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-					 rows.dir, pgw_trace_row, &rows);
-	return (Datum) 0;
+	return pgw_messages_srf(fcinfo, pgw_trace_row, PG_GETARG_BOOL(2), true);
 }
 
 /* ---- pgwire_explain --------------------------------------------------- */
@@ -714,15 +768,12 @@ pgw_explain_rows(const pgwire_msg *m, int seq, void *arg)
 		pgw_map_row *r = &map.rows[i];
 		Datum		values[6];
 		bool		nulls[6] = {0};
-		bytea	   *raw = (bytea *) palloc(VARHDRSZ + r->length);
 
-		SET_VARSIZE(raw, VARHDRSZ + r->length);
-		memcpy(VARDATA(raw), r->raw, r->length);
 		values[0] = Int32GetDatum(seq);
 		values[1] = Int64GetDatum((int64) r->offset);
 		values[2] = Int32GetDatum((int32) r->length);
 		values[3] = PointerGetDatum(pgw_text(r->path, strlen(r->path)));
-		values[4] = PointerGetDatum(raw);
+		values[4] = PointerGetDatum(pgw_bytea(r->raw, r->length));
 		values[5] = PointerGetDatum(pgw_text(r->value, strlen(r->value)));
 		tuplestore_putvalues(rows->rsinfo->setResult, rows->rsinfo->setDesc, values, nulls);
 	}
@@ -733,15 +784,7 @@ PG_FUNCTION_INFO_V1(pgwire_explain_sql);
 Datum
 pgwire_explain_sql(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	pgw_rows	rows;
-
-	rows.dir = pgw_direction(PG_GETARG_TEXT_PP(1));
-	rows.regress = false;
-	rows.rsinfo = pgw_init_srf(fcinfo, false);
-	pgw_each_message((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-					 rows.dir, pgw_explain_rows, &rows);
-	return (Datum) 0;
+	return pgw_messages_srf(fcinfo, pgw_explain_rows, false, false);
 }
 
 /* ---- Constructors ----------------------------------------------------- */
@@ -816,6 +859,19 @@ pgw_array(ArrayType *a, Oid elemtype, Datum **elems, bool **nulls, bool nulls_ok
 	return n;
 }
 
+/* A text[] argument of name/value pairs: its elements, an even number. */
+static int
+pgw_pairs(ArrayType *a, Datum **elems, const char *argname)
+{
+	bool	   *nulls;
+	int			n = pgw_array(a, TEXTOID, elems, &nulls, false, argname);
+
+	if (n % 2 != 0)
+		pgw_invalid(psprintf("%s must hold name/value pairs", argname),
+					psprintf("The array has an odd number of elements (%d).", n));
+	return n;
+}
+
 /* Int32 length and bytes per element; NULL elements are SQL NULL (-1). */
 static void
 pgw_put_values(pgwire_writer *w, ArrayType *a, const char *argname)
@@ -841,10 +897,7 @@ static char
 pgw_char_arg(char c, const char *allowed, const char *argname, const char *detail)
 {
 	if (c == '\0' || strchr(allowed, c) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%c\"", argname, c ? c : ' '),
-				 errdetail("%s", detail)));
+		pgw_invalid(psprintf("invalid %s \"%c\"", argname, c ? c : ' '), detail);
 	return c;
 }
 
@@ -905,10 +958,8 @@ pgwire_bind_sql(PG_FUNCTION_ARGS)
 		int32		f = DatumGetInt32(elems[i]);
 
 		if (f != 0 && f != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid result format %d", f),
-					 errdetail("A format code must be 0 (text) or 1 (binary).")));
+			pgw_invalid(psprintf("invalid result format %d", f),
+						"A format code must be 0 (text) or 1 (binary).");
 		pgwire_put_int16(w, (int16) f);
 	}
 	PG_RETURN_BYTEA_P(pgw_end(&pm));
@@ -987,10 +1038,8 @@ pgw_version(text *t)
 
 	if (sscanf(s, "%u.%u%c", &major, &minor, &extra) != 2 ||
 		major > 65535 || minor > 65535)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid protocol version \"%s\"", s),
-				 errdetail("A protocol version is written major.minor, as in \"3.0\".")));
+		pgw_invalid(psprintf("invalid protocol version \"%s\"", s),
+					"A protocol version is written major.minor, as in \"3.0\".");
 	return (int32) ((major << 16) | minor);
 }
 
@@ -1002,16 +1051,9 @@ pgwire_startup_message_sql(PG_FUNCTION_ARGS)
 	pgw_msg		pm;
 	pgwire_writer *w;
 	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
 	int32		version = pgw_version(PG_GETARG_TEXT_PP(1));
+	int			n = pgw_pairs(PG_GETARG_ARRAYTYPE_P(0), &elems, "parameters");
 
-	n = pgw_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, &elems, &nulls, false, "parameters");
-	if (n % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("parameters must hold name/value pairs"),
-				 errdetail("The array has an odd number of elements (%d).", n)));
 	w = pgw_begin(&pm, 0, PGWIRE_FRONTEND);
 	pgwire_put_int32(w, version);
 	for (int i = 0; i < n; i++)
@@ -1036,10 +1078,8 @@ pgwire_row_description_sql(PG_FUNCTION_ARGS)
 	n = pgw_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, &names, &nulls, false, "names");
 	ntypes = pgw_array(PG_GETARG_ARRAYTYPE_P(1), OIDOID, &types, &nulls, false, "type_oids");
 	if (n != ntypes)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("names and type_oids must have the same length"),
-				 errdetail("There are %d names and %d type OIDs.", n, ntypes)));
+		pgw_invalid("names and type_oids must have the same length",
+					psprintf("There are %d names and %d type OIDs.", n, ntypes));
 	w = pgw_begin(&pm, 'T', PGWIRE_BACKEND);
 	pgwire_put_count16(w, (size_t) n);
 	for (int i = 0; i < n; i++)
@@ -1135,11 +1175,30 @@ static int
 pgw_proto_version(int32 v)
 {
 	if (v < 1 || v > 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid pgoutput protocol version %d", v),
-				 errdetail("pgoutput protocol versions are 1 to 4.")));
+		pgw_invalid(psprintf("invalid pgoutput protocol version %d", v),
+					"pgoutput protocol versions are 1 to 4.");
 	return (int) v;
+}
+
+/*
+ * Decode the pgoutput message in data into *m, or raise the ERROR.  at:
+ * the LSN of the slot's row it came from, for the error detail (NULL: the
+ * bytea argument).
+ */
+static void
+pgw_decode_change(bytea *data, int proto, pgwire_pgoutput_state *st, pgwire_msg *m,
+				  const uint64 *at)
+{
+	pgwire_error err;
+	int			rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = pgwire_decode_pgoutput((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
+								proto, st, m, &err);
+	if (rc != PGWIRE_OK)
+		pgw_report_in(rc, &err, false,
+					  at ? psprintf("the change at LSN %X/%X", (uint32) (*at >> 32),
+									(uint32) *at) : NULL);
 }
 
 /*
@@ -1159,23 +1218,15 @@ pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
 	int			proto = pgw_proto_version(PG_GETARG_INT32(1));
 	pgwire_pgoutput_state st = {0};
 	pgwire_msg	m;
-	pgwire_error err;
-	int			rc;
 
 	if (PG_GETARG_BOOL(2))
 	{
 		if (proto < 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("in_stream requires pgoutput protocol version 2 or later"),
-					 errdetail("Streamed transactions were added in protocol version 2.")));
+			pgw_invalid("in_stream requires pgoutput protocol version 2 or later",
+						"Streamed transactions were added in protocol version 2.");
 		st.in_stream = 1;
 	}
-	memset(&err, 0, sizeof(err));
-	rc = pgwire_decode_pgoutput((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-								proto, &st, &m, &err);
-	if (rc != PGWIRE_OK)
-		pgw_report(rc, &err, false);
+	pgw_decode_change(data, proto, &st, &m, NULL);
 	PG_RETURN_DATUM(pgw_message_jsonb(&m));
 }
 
@@ -1333,20 +1384,14 @@ pgw_peek_options(int proto, ArrayType *pubs, bool binary, bool messages,
 	Datum	   *pairs;
 	bool	   *nulls;
 	int			npubs = pgw_array(pubs, TEXTOID, &names, &nulls, false, "publications");
-	int			nextra = pgw_array(extra, TEXTOID, &pairs, &nulls, false, "options");
+	int			nextra;
 	StringInfoData list;
 	Datum	   *opts;
 	int			n = 0;
 
 	if (npubs == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("publications must name at least one publication")));
-	if (nextra % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must hold name/value pairs"),
-				 errdetail("The array has an odd number of elements (%d).", nextra)));
+		pgw_invalid("publications must name at least one publication", NULL);
+	nextra = pgw_pairs(extra, &pairs, "options");
 	initStringInfo(&list);
 	for (int i = 0; i < npubs; i++)
 	{
@@ -1394,23 +1439,12 @@ static void
 pgw_change_row(pgw_changes *c, Datum lsn, Datum xid, Datum datum)
 {
 	pgwire_msg	m;
-	pgwire_error err;
 	Datum		values[3];
 	bool		nulls[3] = {0};
 	MemoryContext old = MemoryContextSwitchTo(c->per_row);
-	bytea	   *data = DatumGetByteaPP(datum);
-	int			rc;
+	uint64		at = DatumGetUInt64(lsn);
 
-	memset(&err, 0, sizeof(err));
-	rc = pgwire_decode_pgoutput((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
-								c->proto, &c->st, &m, &err);
-	if (rc != PGWIRE_OK)
-	{
-		uint64		l = DatumGetUInt64(lsn);
-
-		pgw_report_in(rc, &err, false,
-					  psprintf("the change at LSN %X/%X", (uint32) (l >> 32), (uint32) l));
-	}
+	pgw_decode_change(DatumGetByteaPP(datum), c->proto, &c->st, &m, &at);
 	pgwire_pgoutput_track(&c->st, &m);
 	if (m.kind == PGWIRE_MSG_LR_RELATION)
 	{
@@ -1501,10 +1535,7 @@ pgwire_logical_changes_sql(PG_FUNCTION_ARGS)
 	memset(&c, 0, sizeof(c));
 	c.proto = pgw_proto_version(PG_GETARG_INT32(2));
 	if (upto_nchanges < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("upto_nchanges must not be negative"),
-				 errdetail("0 reads every pending change.")));
+		pgw_invalid("upto_nchanges must not be negative", "0 reads every pending change.");
 	args[0] = NameGetDatum(PG_GETARG_NAME(0));
 	args[1] = pgw_peek_options(c.proto, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_BOOL(3),
 							   PG_GETARG_BOOL(4), PG_GETARG_ARRAYTYPE_P(5));
