@@ -901,16 +901,23 @@ pgw_char_arg(char c, const char *allowed, const char *argname, const char *detai
 	return c;
 }
 
+/* Messages of one String: Query, CommandComplete. */
+static Datum
+pgw_one_string(uint8 type, pgwire_direction dir, text *t)
+{
+	pgw_msg		pm;
+	pgwire_writer *w = pgw_begin(&pm, type, dir);
+
+	pgw_put_text(w, t);
+	PG_RETURN_BYTEA_P(pgw_end(&pm));
+}
+
 PG_FUNCTION_INFO_V1(pgwire_query_sql);
 
 Datum
 pgwire_query_sql(PG_FUNCTION_ARGS)
 {
-	pgw_msg		pm;
-	pgwire_writer *w = pgw_begin(&pm, 'Q', PGWIRE_FRONTEND);
-
-	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
-	PG_RETURN_BYTEA_P(pgw_end(&pm));
+	return pgw_one_string('Q', PGWIRE_FRONTEND, PG_GETARG_TEXT_PP(0));
 }
 
 PG_FUNCTION_INFO_V1(pgwire_parse_sql);
@@ -1115,11 +1122,7 @@ PG_FUNCTION_INFO_V1(pgwire_command_complete_sql);
 Datum
 pgwire_command_complete_sql(PG_FUNCTION_ARGS)
 {
-	pgw_msg		pm;
-	pgwire_writer *w = pgw_begin(&pm, 'C', PGWIRE_BACKEND);
-
-	pgw_put_text(w, PG_GETARG_TEXT_PP(0));
-	PG_RETURN_BYTEA_P(pgw_end(&pm));
+	return pgw_one_string('C', PGWIRE_BACKEND, PG_GETARG_TEXT_PP(0));
 }
 
 /*
