@@ -1235,67 +1235,91 @@ pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
 
 /* ---- pgwire_logical_changes ------------------------------------------- */
 
+/*
+ * Text pgoutput sent (names, text values) in the database's encoding:
+ * pgoutput converted it to the client encoding, as for any result, so it
+ * converts back.  Text never holds a NUL byte.
+ */
+static char *
+pgw_from_client(const char *bytes, size_t len)
+{
+	char	   *t = pnstrdup(bytes, len);
+
+	return pg_client_to_server(t, (int) strlen(t));
+}
+
 /* A relation as SQL names it, e.g. public.t or "My Schema"."T". */
 static const char *
 pgw_relation_name(const pgwire_relcache_rel *rel)
 {
 	/* pgoutput sends "" for pg_catalog */
-	return quote_qualified_identifier(rel->namespace_name[0] ? rel->namespace_name
-									  : "pg_catalog", rel->relation_name);
+	const char *nspname = rel->namespace_name[0] ? rel->namespace_name : "pg_catalog";
+
+	return quote_qualified_identifier(pgw_from_client(nspname, strlen(nspname)),
+									  pgw_from_client(rel->relation_name,
+													  strlen(rel->relation_name)));
 }
 
-/* ,"key":<JSON string of s> */
+/* {"hex":"..."}, as the library writes bytes */
 static void
-pgw_json_key_string(StringInfo s, const char *key, const char *value)
+pgw_json_hex(StringInfo s, const uint8 *p, size_t len)
 {
-	appendStringInfo(s, ",\"%s\":", key);
-	escape_json(s, value);
+	appendStringInfoString(s, "{\"hex\":\"");
+	for (size_t i = 0; i < len; i++)
+		appendStringInfo(s, "%02x", p[i]);
+	appendStringInfoString(s, "\"}");
 }
 
 /*
- * The key columns of an old tuple sent as 'K': pgoutput sends the other
- * columns as 'n', which pgwire_tuple_json shows as null, but they are not
- * null, they were left out.  So they are removed from the object.
- */
-static char *
-pgw_key_only(const char *tuple_json, const pgwire_relcache_rel *rel)
-{
-	Datum		jb = DirectFunctionCall1(jsonb_in, CStringGetDatum(tuple_json));
-
-	for (uint16 i = 0; i < rel->ncolumns; i++)
-		if (!(rel->columns[i].flags & 1))
-			jb = DirectFunctionCall2(jsonb_delete, jb,
-									 CStringGetTextDatum(rel->columns[i].name));
-	return DatumGetCString(DirectFunctionCall1(jsonb_out, jb));
-}
-
-/*
- * ,"key":<tuple as a JSON object named by rel's columns>; key_only: only
- * the columns of the replica identity key
+ * ,"key":<tuple as a JSON object>.  The object pgwire_tuple_json writes
+ * (keys the column names, "1", "2" ... by position past rel's columns or
+ * without rel; null, {"unchanged":true}, binary values as {"hex":...}),
+ * but with names and text values converted to the database's encoding:
+ * the library, which knows no encodings, shows text that is not UTF-8 as
+ * hex.  key_only, for an old tuple sent as 'K': pgoutput sends the other
+ * columns as 'n', but they are not null, they were left out, so only the
+ * columns of the replica identity key are written.
  */
 static void
 pgw_json_key_tuple(StringInfo s, const char *key, const pgwire_relcache_rel *rel,
 				   const pgwire_group *tuple, bool key_only)
 {
-	pgwire_buf	b;
+	pgwire_iter it;
+	pgwire_tuple_column col;
+	const char *sep = "";
 
-	pgwire_buf_init(&b, &pgw_allocator);
-	if (pgwire_tuple_json(rel, tuple, &b) != PGWIRE_OK ||
-		pgwire_buf_append(&b, "", 1) != PGWIRE_OK)
-		pgw_oom();
-	appendStringInfo(s, ",\"%s\":", key);
-	if (key_only && rel != NULL)
-		appendStringInfoString(s, pgw_key_only((const char *) b.data, rel));
-	else
-		appendStringInfoString(s, (const char *) b.data);
-	pgwire_buf_free(&b);
+	appendStringInfo(s, ",\"%s\":{", key);
+	pgwire_iter_init(&it, tuple);
+	for (uint32 i = 0; pgwire_next_tuple_column(&it, &col); i++)
+	{
+		const pgwire_relcache_column *c = rel && i < rel->ncolumns ? &rel->columns[i] : NULL;
+
+		if (key_only && c != NULL && !(c->flags & 1))
+			continue;
+		appendStringInfoString(s, sep);
+		sep = ",";
+		if (c != NULL)
+			escape_json(s, pgw_from_client(c->name, strlen(c->name)));
+		else
+			appendStringInfo(s, "\"%u\"", i + 1);
+		appendStringInfoChar(s, ':');
+		if (col.kind == 'n')
+			appendStringInfoString(s, "null");
+		else if (col.kind == 'u')
+			appendStringInfoString(s, "{\"unchanged\":true}");
+		else if (col.kind == 't')
+			escape_json(s, pgw_from_client((const char *) col.value.ptr, col.value.len));
+		else
+			pgw_json_hex(s, col.value.ptr, col.value.len);
+	}
+	appendStringInfoChar(s, '}');
 }
 
 /*
  * The readable additions to a change message, each written ",key:value":
  *   Insert, Update, Delete: "relation" (its SQL name), "new" and/or "old"
- *     (the tuples as {"column": value} objects, see pgwire_tuple_json; an
- *     old tuple sent as key ('K') with the key columns only);
+ *     (the tuples as {"column": value} objects, see pgw_json_key_tuple;
+ *     an old tuple sent as key ('K') with the key columns only);
  *   Truncate: "relations" (the SQL names, in wire order).
  * Nothing is added for a relation no Relation message described, except
  * tuple objects keyed by column position.
@@ -1312,7 +1336,10 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
 		case PGWIRE_MSG_LR_DELETE:
 			rel = pgwire_relcache_get(rc, m->u.lr_change.relation_oid);
 			if (rel != NULL)
-				pgw_json_key_string(s, "relation", pgw_relation_name(rel));
+			{
+				appendStringInfoString(s, ",\"relation\":");
+				escape_json(s, pgw_relation_name(rel));
+			}
 			/* present bit 2: Update's optional old tuple kind and tuple */
 			if (m->kind == PGWIRE_MSG_LR_DELETE ||
 				(m->kind == PGWIRE_MSG_LR_UPDATE && (m->present & (1u << 2))))
@@ -1349,14 +1376,14 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
  * client encoding, but Message content as raw bytes.  The lossless part
  * shows the bytes as sent, as every function here does; the readable
  * additions, names and values only, are converted to the database's
- * encoding, which always has them since the server converted them from it.
+ * encoding (pgw_from_client), which always has them since the server
+ * converted them from it.
  */
 static Datum
 pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 {
 	pgwire_buf	b;
 	StringInfoData s;
-	StringInfoData extras;
 
 	pgwire_buf_init(&b, &pgw_allocator);
 	if (pgwire_json_write(m, &b, 0) != PGWIRE_OK)
@@ -1366,9 +1393,7 @@ pgw_change_jsonb(const pgwire_msg *m, const pgwire_relcache *rc)
 	Assert(b.len > 0 && b.data[b.len - 1] == '}');
 	appendBinaryStringInfo(&s, (const char *) b.data, (int) b.len - 1);
 	pgwire_buf_free(&b);
-	initStringInfo(&extras);
-	pgw_change_extras(&extras, m, rc);
-	appendStringInfoString(&s, pg_client_to_server(extras.data, extras.len));
+	pgw_change_extras(&s, m, rc);
 	appendStringInfoChar(&s, '}');
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
 }

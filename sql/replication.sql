@@ -412,6 +412,17 @@ WHERE message ->> 'message' = 'Insert';
 RESET client_encoding;
 SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
 	'proto_version', '1', 'publication_names', '"Regress Pub"');
+-- in an encoding other than LATIN1 too (WIN1251 0xef is U+043F, not
+-- U+00EF): each value is converted, never read byte by byte as code points
+INSERT INTO repl_key VALUES (61, U&'\043F\0440\0438\0432\0435\0442', NULL);
+SET client_encoding = 'WIN1251';
+SELECT message #>> '{new,name}' = U&'\043F\0440\0438\0432\0435\0442' AS readable,
+	message #> '{new_tuple,1,value}' AS lossless
+FROM pgwire_logical_changes('regress_pgwire', '{Regress Pub}')
+WHERE message ->> 'message' = 'Insert';
+RESET client_encoding;
+SELECT count(*) AS consumed FROM pg_logical_slot_get_binary_changes('regress_pgwire', NULL, NULL,
+	'proto_version', '1', 'publication_names', '"Regress Pub"');
 
 --
 -- Streaming (protocol 2, streaming on, a small logical_decoding_work_mem):

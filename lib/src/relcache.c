@@ -198,7 +198,29 @@ utf8_len(const uint8_t *p, size_t avail)
 	return n;
 }
 
-/* A JSON string of bytes; invalid UTF-8 bytes become \u00XX each. */
+/*
+ * Whether s[0..len) may be a JSON string: strict UTF-8 without NUL, the
+ * rule json_out.c applies to every text field (README, "JSON schema").
+ */
+static int
+json_string_ok(const uint8_t *s, size_t len)
+{
+	size_t		n;
+
+	for (size_t i = 0; i < len; i += n)
+	{
+		n = s[i] == 0 ? 0 : utf8_len(s + i, len - i);
+		if (n == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A JSON string of bytes.  A byte that is not part of valid UTF-8 becomes
+ * U+FFFD, as in json_out.c's error details: only for column names, which
+ * as keys must be strings (the Relation message itself keeps their bytes).
+ */
 static void
 json_string(pgwire_buf *out, const uint8_t *s, size_t len)
 {
@@ -213,9 +235,14 @@ json_string(pgwire_buf *out, const uint8_t *s, size_t len)
 			pgwire_buf_printf(out, "\\%c", c);
 			i++;
 		}
-		else if (c < 0x20 || n == 0)
+		else if (c < 0x20)
 		{
 			pgwire_buf_printf(out, "\\u%04x", c);
+			i++;
+		}
+		else if (n == 0)
+		{
+			pgwire_buf_puts(out, "\\ufffd");
 			i++;
 		}
 		else
@@ -225,6 +252,22 @@ json_string(pgwire_buf *out, const uint8_t *s, size_t len)
 		}
 	}
 	pgwire_buf_append(out, "\"", 1);
+}
+
+/* {"hex":"..."}, lowercase, as json_out.c writes bytes */
+static void
+json_hex(pgwire_buf *out, const uint8_t *s, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	pgwire_buf_puts(out, "{\"hex\":\"");
+	for (size_t i = 0; i < len; i++)
+	{
+		char		h[2] = {digits[s[i] >> 4], digits[s[i] & 0xf]};
+
+		pgwire_buf_append(out, h, 2);
+	}
+	pgwire_buf_puts(out, "\"}");
 }
 
 int
@@ -255,13 +298,14 @@ pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgw
 				pgwire_buf_puts(out, "{\"unchanged\":true}");
 				break;
 			case 't':
-				json_string(out, col.value.ptr, (size_t) col.value.len);
+				/* text in an encoding other than UTF-8 keeps its bytes */
+				if (json_string_ok(col.value.ptr, (size_t) col.value.len))
+					json_string(out, col.value.ptr, (size_t) col.value.len);
+				else
+					json_hex(out, col.value.ptr, (size_t) col.value.len);
 				break;
 			default:
-				pgwire_buf_puts(out, "{\"hex\":\"");
-				for (int32_t k = 0; k < col.value.len; k++)
-					pgwire_buf_printf(out, "%02x", col.value.ptr[k]);
-				pgwire_buf_puts(out, "\"}");
+				json_hex(out, col.value.ptr, (size_t) col.value.len);
 				break;
 		}
 		i++;

@@ -334,10 +334,10 @@ test_relcache_json(void)
 	pgwire_buf_reset(&b);
 	pgwire_tuple_json(r, &m.u.lr_change.new_tuple, &b);
 	{
-		const char *want = "{\"id\":{\"hex\":\"0aff\"},\"v\":null,\"3\":{\"unchanged\":true},\"4\":\"a\\u00ff\\\"\"}";
+		const char *want = "{\"id\":{\"hex\":\"0aff\"},\"v\":null,\"3\":{\"unchanged\":true},\"4\":{\"hex\":\"61ff22\"}}";
 
 		ok(b.len == strlen(want) && memcmp(b.data, want, b.len) == 0,
-		   "binary, null, unchanged, non-UTF-8: %.*s", (int) b.len, (const char *) b.data);
+		   "binary, null, unchanged, non-UTF-8 text: %.*s", (int) b.len, (const char *) b.data);
 	}
 
 	/* the JSON writer renders the decoded message through the catalogue */
@@ -349,6 +349,69 @@ test_relcache_json(void)
 
 		ok(jrc == PGWIRE_OK && memmem(b.data, b.len, "\"commit_lsn\":\"0/153B218\"", 24) != NULL,
 		   "Commit as JSON has commit_lsn 0/153B218: %.*s", (int) b.len, (const char *) b.data);
+	}
+	pgwire_buf_free(&b);
+	pgwire_relcache_free(rc);
+}
+
+/*
+ * Text values in pgwire_tuple_json: a JSON string when strict UTF-8
+ * without NUL, else {"hex":...} of the bytes, as json_out.c writes text;
+ * never \u00XX per byte, which would turn the bytes of any encoding but
+ * LATIN1 into other characters.  A column name that is not UTF-8 (here
+ * LATIN1 "n\xe9") stays a key, with U+FFFD for the bad byte.
+ */
+static void
+test_tuple_json_text(void)
+{
+	static const struct
+	{
+		const char *what;
+		const char *hex;		/* the 't' value's bytes */
+		const char *json;		/* how the value is written */
+	}			cases[] = {
+		{"UTF-8", "6e61c3af7665", "\"na\xc3\xafve\""},
+		{"UTF-8, four bytes", "f09f9880", "\"\xf0\x9f\x98\x80\""},
+		{"empty", "", "\"\""},
+		{"controls, quote, backslash, DEL", "0a225c7f", "\"\\u000a\\\"\\\\\x7f\""},
+		{"LATIN1", "6e61ef7665", "{\"hex\":\"6e61ef7665\"}"},
+		{"WIN1251", "eff0e8e2e5f2", "{\"hex\":\"eff0e8e2e5f2\"}"},
+		{"EUC-JP", "c6fccbdc", "{\"hex\":\"c6fccbdc\"}"},
+		{"overlong", "c0af", "{\"hex\":\"c0af\"}"},
+		{"surrogate", "eda080", "{\"hex\":\"eda080\"}"},
+		{"above U+10FFFF", "f4908080", "{\"hex\":\"f4908080\"}"},
+		{"cut short", "61e282", "{\"hex\":\"61e282\"}"},
+		{"NUL", "610062", "{\"hex\":\"610062\"}"},
+	};
+	uint8_t		buf[256];
+	size_t		n = unhex("52 00004001 7075626c696300 7400 64 0002 01 696400 00000019 ffffffff"
+						  " 00 6ee900 00000019 ffffffff", buf);
+	pgwire_relcache *rc = pgwire_relcache_create(NULL);
+	const pgwire_relcache_rel *rel;
+	pgwire_msg	m;
+	pgwire_error err;
+	pgwire_buf	b;
+
+	pgwire_buf_init(&b, NULL);
+	ok_int(pgwire_decode_pgoutput(buf, n, 1, NULL, &m, &err), PGWIRE_OK,
+		   "Relation with a LATIN1 column name decodes");
+	pgwire_relcache_add(rc, &m);
+	rel = pgwire_relcache_get(rc, 0x4001);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		char		ins[128];
+		char		want[128];
+		size_t		vlen = strlen(cases[i].hex) / 2;
+		int			rc_ok;
+
+		snprintf(ins, sizeof(ins), "49 00004001 4e 0002 74 %08zx %s 6e", vlen, cases[i].hex);
+		n = unhex(ins, buf);
+		snprintf(want, sizeof(want), "{\"id\":%s,\"n\\ufffd\":null}", cases[i].json);
+		pgwire_buf_reset(&b);
+		rc_ok = rel != NULL && pgwire_decode_pgoutput(buf, n, 1, NULL, &m, &err) == PGWIRE_OK &&
+			pgwire_tuple_json(rel, &m.u.lr_change.new_tuple, &b) == PGWIRE_OK;
+		ok(rc_ok && b.len == strlen(want) && memcmp(b.data, want, b.len) == 0,
+		   "tuple JSON, %s text: %.*s", cases[i].what, (int) b.len, (const char *) b.data);
 	}
 	pgwire_buf_free(&b);
 	pgwire_relcache_free(rc);
@@ -486,5 +549,6 @@ main(void)
 	test_pgoutput_fields();
 	test_pgoutput_context();
 	test_relcache_json();
+	test_tuple_json_text();
 	return done_testing();
 }

@@ -214,9 +214,17 @@ PGWIRE_EXPORT const pgwire_relcache_rel *pgwire_relcache_get(const pgwire_relcac
  * decoded Insert/Update/Delete) as a JSON object to out:
  *   {"id":"1","name":"x","big":{"unchanged":true},"pic":{"hex":"0a0b"},"n":null}
  * Keys are the column names from rel (NULL rel, or more columns than rel
- * has: "1", "2" ... by position); 't' values become JSON strings (bytes
- * that are not valid UTF-8 are written as \u00XX escapes of each byte),
- * 'n' null, 'u' {"unchanged":true}, 'b' {"hex":"..."}.
+ * has: "1", "2" ... by position).  Values: 'n' null, 'u'
+ * {"unchanged":true}, 'b' {"hex":"..."}, and 't' as the JSON schema
+ * writes text (README, "JSON schema"): a JSON string if the bytes are
+ * strict UTF-8 without NUL, else {"hex":"..."} of the bytes as sent.
+ * pgoutput sends text in the session's client_encoding; with one other
+ * than UTF-8, text outside ASCII is hex, not each byte read as a
+ * character, unless its bytes happen to form valid UTF-8.  A caller that
+ * knows the encoding converts each value itself (pgwire_next_tuple_column),
+ * as the extension's pgwire_logical_changes does.  A column name that is
+ * not UTF-8, which as a key must stay a string, has each bad byte as
+ * U+FFFD.
  * Returns the buffer's status (PGWIRE_OK or PGWIRE_ERR_NOMEM).
  */
 PGWIRE_EXPORT int pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple,
