@@ -39,23 +39,49 @@ must(int rc, const char *what)
 	}
 }
 
+/* Start a message of dir into its stream, FE or BE. */
 static void
-fbegin(uint8_t type)
+begin(pgwire_direction dir, uint8_t type)
 {
-	must(pgwire_msg_begin(&W, &FE, type, PGWIRE_FRONTEND, NULL), "frontend message");
+	int			fe = dir == PGWIRE_FRONTEND;
+
+	must(pgwire_msg_begin(&W, fe ? &FE : &BE, type, dir, NULL),
+		 fe ? "frontend message" : "backend message");
 }
 
-static void
-bbegin(uint8_t type)
-{
-	must(pgwire_msg_begin(&W, &BE, type, PGWIRE_BACKEND, NULL), "backend message");
-}
+#define fbegin(type) begin(PGWIRE_FRONTEND, (type))
+#define bbegin(type) begin(PGWIRE_BACKEND, (type))
 
 static void
 end(void)
 {
 	must(pgwire_msg_end(&W), "message end");
 }
+
+/*
+ * A typed message whose body is one String (Query, PasswordMessage,
+ * CommandComplete ...), or is empty (Sync, Flush, Terminate, CopyDone,
+ * ParseComplete ...).
+ */
+static void
+string_msg(pgwire_direction dir, uint8_t type, const char *s)
+{
+	begin(dir, type);
+	pgwire_put_cstring(&W, s);
+	end();
+}
+
+static void
+empty_msg(pgwire_direction dir, uint8_t type)
+{
+	begin(dir, type);
+	end();
+}
+
+#define f_string(type, s) string_msg(PGWIRE_FRONTEND, (type), (s))
+#define b_string(type, s) string_msg(PGWIRE_BACKEND, (type), (s))
+#define f_empty(type) empty_msg(PGWIRE_FRONTEND, (type))
+#define b_empty(type) empty_msg(PGWIRE_BACKEND, (type))
 
 static void
 reset(void)
@@ -103,23 +129,6 @@ f_cancel(int32_t pid, int32_t key)
 	pgwire_put_int32(&W, 80877102);
 	pgwire_put_int32(&W, pid);
 	pgwire_put_int32(&W, key);
-	end();
-}
-
-/* A typed message whose body is one String (Query, PasswordMessage ...). */
-static void
-f_string(uint8_t type, const char *s)
-{
-	fbegin(type);
-	pgwire_put_cstring(&W, s);
-	end();
-}
-
-/* A typed message with an empty body (Sync, Flush, Terminate, CopyDone). */
-static void
-f_empty(uint8_t type)
-{
-	fbegin(type);
 	end();
 }
 
@@ -223,21 +232,6 @@ b_auth_sasl(const char *mech)
 	pgwire_put_int32(&W, 10);
 	pgwire_put_cstring(&W, mech);
 	pgwire_put_byte1(&W, 0);
-	end();
-}
-
-static void
-b_string(uint8_t type, const char *s)
-{
-	bbegin(type);
-	pgwire_put_cstring(&W, s);
-	end();
-}
-
-static void
-b_empty(uint8_t type)
-{
-	bbegin(type);
 	end();
 }
 
