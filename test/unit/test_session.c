@@ -78,10 +78,21 @@ empty_msg(pgwire_direction dir, uint8_t type)
 	end();
 }
 
+/* A typed message whose body is the bytes p[0..len). */
+static void
+bytes_msg(pgwire_direction dir, uint8_t type, const void *p, size_t len)
+{
+	begin(dir, type);
+	pgwire_put_bytes(&W, p, len);
+	end();
+}
+
 #define f_string(type, s) string_msg(PGWIRE_FRONTEND, (type), (s))
 #define b_string(type, s) string_msg(PGWIRE_BACKEND, (type), (s))
 #define f_empty(type) empty_msg(PGWIRE_FRONTEND, (type))
 #define b_empty(type) empty_msg(PGWIRE_BACKEND, (type))
+#define f_bytes(type, p, len) bytes_msg(PGWIRE_FRONTEND, (type), (p), (len))
+#define b_bytes(type, p, len) bytes_msg(PGWIRE_BACKEND, (type), (p), (len))
 
 static void
 reset(void)
@@ -129,14 +140,6 @@ f_cancel(int32_t pid, int32_t key)
 	pgwire_put_int32(&W, 80877102);
 	pgwire_put_int32(&W, pid);
 	pgwire_put_int32(&W, key);
-	end();
-}
-
-static void
-f_bytes(uint8_t type, const void *p, size_t len)
-{
-	fbegin(type);
-	pgwire_put_bytes(&W, p, len);
 	end();
 }
 
@@ -309,14 +312,6 @@ b_copy_response(uint8_t type, int ncols)
 	pgwire_put_int16(&W, (int16_t) ncols);
 	for (int i = 0; i < ncols; i++)
 		pgwire_put_int16(&W, 0);
-	end();
-}
-
-static void
-b_bytes(uint8_t type, const void *p, size_t len)
-{
-	bbegin(type);
-	pgwire_put_bytes(&W, p, len);
 	end();
 }
 
