@@ -106,4 +106,61 @@ int			pgwire_walk_fields(pgwire_walker *w, const pgwire_layout *lay,
 int			pgwire_iter_next_elem(pgwire_iter *it, const pgwire_layout *lay,
 								  void *out);
 
+/*
+ * decode.c: pgwire_decode() without the fast paths of the hot messages,
+ * only the catalogue-driven walk; for the unit tests, which check that
+ * both agree on every input (status, detail, offset and the decoded
+ * message).
+ */
+int			pgwire_decode_generic(const pgwire_frame *frame, const pgwire_context *ctx,
+								  pgwire_msg *out, pgwire_error *err);
+
+/*
+ * decode.c: NULL when the catalogue still has the layouts that the fast
+ * paths of decode.c and pgwire_next_column() read by hand, else which
+ * assumption no longer holds.  Checked by the unit tests, so a change to
+ * catalog.c cannot leave a fast path silently decoding the old layout.
+ */
+const char *pgwire_fast_paths_check(void);
+
+/*
+ * A RowDescription column after its name: table OID, attnum, type OID,
+ * type size, type modifier, format (4+2+4+2+4+2 bytes; the catalogue's
+ * column layout, as pgwire_fast_paths_check() verifies).
+ */
+#define PGWIRE_COLUMN_FIXED_BYTES 18
+
+/*
+ * First NUL byte in p[0..n), or NULL.  Names and tags are short: the first
+ * 32 bytes are searched here, 8 at a time where the byte order allows,
+ * which beats the call into memchr; longer strings (query text) go on with
+ * memchr.
+ */
+static inline const uint8_t *
+pgwire_find_nul(const uint8_t *p, size_t n)
+{
+	size_t		i = 0;
+	size_t		head = n < 32 ? n : 32;
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= head; i += 8)
+	{
+		uint64_t	w;
+		uint64_t	zero;
+
+		memcpy(&w, p + i, 8);
+		/* the lowest 0x80 bit set marks the first zero byte */
+		zero = (w - 0x0101010101010101u) & ~w & 0x8080808080808080u;
+		if (zero)
+			return p + i + (size_t) (__builtin_ctzll(zero) >> 3);
+	}
+#endif
+	for (; i < head; i++)
+	{
+		if (p[i] == 0)
+			return p + i;
+	}
+	return n > 32 ? memchr(p + 32, 0, n - 32) : NULL;
+}
+
 #endif							/* PGWIRE_INTERNAL_H */

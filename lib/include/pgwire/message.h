@@ -701,14 +701,89 @@ typedef struct pgwire_iter
 	uint32_t	remaining;
 } pgwire_iter;
 
-PGWIRE_EXPORT void pgwire_iter_init(pgwire_iter *it, const pgwire_group *g);
+PGWIRE_EXPORT void (pgwire_iter_init) (pgwire_iter *it, const pgwire_group *g);
 
 /* Each returns 1 and fills *out while elements remain, then 0. */
-PGWIRE_EXPORT int pgwire_next_value(pgwire_iter *it, pgwire_value *out);
-PGWIRE_EXPORT int pgwire_next_column(pgwire_iter *it, pgwire_column *out);
+PGWIRE_EXPORT int (pgwire_next_value) (pgwire_iter *it, pgwire_value *out);
+PGWIRE_EXPORT int (pgwire_next_column) (pgwire_iter *it, pgwire_column *out);
 PGWIRE_EXPORT int pgwire_next_error_field(pgwire_iter *it, pgwire_error_field *out);
 PGWIRE_EXPORT int pgwire_next_parameter(pgwire_iter *it, pgwire_parameter *out);
 PGWIRE_EXPORT int pgwire_next_string(pgwire_iter *it, pgwire_slice *out);
+
+/*
+ * pgwire_iter_init(), pgwire_next_value() and pgwire_next_column() are
+ * also defined inline here, behind function-like macros (as getc() is in
+ * stdio): a DataRow's values and a RowDescription's columns are read in
+ * tight loops, where a library call per element, keeping the iterator in
+ * memory, cost as much as the read itself.  The functions above remain
+ * (same ABI); (pgwire_next_value)(...) or taking the address calls them.
+ * Both forms are the same code (iter.c calls these).
+ */
+static inline void
+pgwire_iter_init_inline(pgwire_iter *it, const pgwire_group *g)
+{
+	/* an empty group may have no pointer; NULL + 0 is undefined in C */
+	it->pos = g->ptr;
+	it->end = g->ptr ? g->ptr + g->len : g->ptr;
+	it->remaining = g->count;
+}
+
+static inline int
+pgwire_next_value_inline(pgwire_iter *it, pgwire_value *out)
+{
+	const uint8_t *p = it->pos;
+	int32_t		n;
+
+	if (it->remaining == 0 || it->end - p < 4)
+		return 0;
+	n = (int32_t) ((uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
+				   (uint32_t) p[2] << 8 | (uint32_t) p[3]);
+	p += 4;
+	out->ptr = n >= 0 ? p : NULL;
+	out->len = n;
+	if (n > 0)
+		p += n;
+	it->pos = p;
+	it->remaining--;
+	return 1;
+}
+
+/* A RowDescription column: the name, then 18 bytes (see pgwire_column). */
+static inline int
+pgwire_next_column_inline(pgwire_iter *it, pgwire_column *out)
+{
+	const uint8_t *p = it->pos;
+	const uint8_t *q = p;
+
+	if (it->remaining == 0 || p >= it->end)
+		return 0;
+	while (q < it->end && *q != 0)
+		q++;
+	if (it->end - q < 19)
+	{
+		it->remaining = 0;
+		return 0;
+	}
+	out->name.ptr = p;
+	out->name.len = (size_t) (q - p);
+	p = q + 1;
+	out->table_oid = (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
+		(uint32_t) p[2] << 8 | (uint32_t) p[3];
+	out->column_attnum = (int16_t) (p[4] << 8 | p[5]);
+	out->type_oid = (uint32_t) p[6] << 24 | (uint32_t) p[7] << 16 |
+		(uint32_t) p[8] << 8 | (uint32_t) p[9];
+	out->type_size = (int16_t) (p[10] << 8 | p[11]);
+	out->type_modifier = (int32_t) ((uint32_t) p[12] << 24 | (uint32_t) p[13] << 16 |
+									(uint32_t) p[14] << 8 | (uint32_t) p[15]);
+	out->format = (int16_t) (p[16] << 8 | p[17]);
+	it->pos = p + 18;
+	it->remaining--;
+	return 1;
+}
+
+#define pgwire_iter_init(it, g) pgwire_iter_init_inline((it), (g))
+#define pgwire_next_column(it, out) pgwire_next_column_inline((it), (out))
+#define pgwire_next_value(it, out) pgwire_next_value_inline((it), (out))
 
 /* Element i of an Int16 / OID group (no bounds beyond count: i < count). */
 PGWIRE_EXPORT int16_t pgwire_group_int16(const pgwire_group *g, uint32_t i);
