@@ -516,6 +516,228 @@ check_take_raw_unfed(void)
 	pgwire_reader_free(r);
 }
 
+/*
+ * pgwire_reader_feed_borrowed() against pgwire_reader_feed(): two readers
+ * take the same stream (the two streams above, each also with one byte
+ * damaged) in the same random chunks, with the same random actions between
+ * feeds (draining all or only some frames, a phase change, take_raw), and
+ * must give the same results: return codes, frames (kind, type, length,
+ * offset, bytes), errors (status, offset, detail), pending bytes and
+ * offsets.  Each borrowed chunk is a fresh allocation freed right after the
+ * next feed, so ASan catches a frame or a buffer still pointing into it.
+ */
+static uint32_t rng_state = 12345;
+
+static uint32_t
+rng(uint32_t n)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 8) % n;
+}
+
+static int
+same_result(int rc1, const pgwire_frame *f1, const pgwire_error *e1,
+			int rc2, const pgwire_frame *f2, const pgwire_error *e2)
+{
+	if (rc1 != rc2)
+		return 0;
+	if (rc1 == PGWIRE_OK)
+		return f1->kind == f2->kind && f1->direction == f2->direction &&
+			f1->type == f2->type && f1->inferred == f2->inferred &&
+			f1->request == f2->request && f1->length == f2->length &&
+			f1->raw_len == f2->raw_len && f1->offset == f2->offset &&
+			f1->body_len == f2->body_len && f1->body - f1->raw == f2->body - f2->raw &&
+			memcmp(f1->raw, f2->raw, f1->raw_len) == 0;
+	if (rc1 < 0)
+		return e1->status == e2->status && e1->offset == e2->offset &&
+			strcmp(e1->detail, e2->detail) == 0;
+	return 1;
+}
+
+/* One random run; 0 if both readers agreed throughout, else 1 and why. */
+static int
+borrowed_run(const uint8_t *data, size_t len, pgwire_direction dir, char *why, size_t whylen)
+{
+	pgwire_reader *a = pgwire_reader_create(dir, NULL, NULL);
+	pgwire_reader *b = pgwire_reader_create(dir, NULL, NULL);
+	uint8_t    *prev = NULL;
+	int			bad = 0;
+	int			step = 0;
+
+	for (size_t pos = 0; pos < len && !bad; step++)
+	{
+		size_t		n = 1 + rng(rng(4) == 0 ? 300 : 40);
+		uint8_t    *chunk;
+		int			fa,
+					fb;
+
+		if (n > len - pos)
+			n = len - pos;
+		chunk = malloc(n);
+		memcpy(chunk, data + pos, n);
+		pos += n;
+		if (rng(12) == 0)
+		{
+			pgwire_phase ph = (pgwire_phase) rng(PGWIRE_PHASE_ENCRYPTED + 1);
+
+			pgwire_reader_set_phase(a, ph);
+			pgwire_reader_set_phase(b, ph);
+		}
+		fa = pgwire_reader_feed(a, chunk, n);
+		fb = pgwire_reader_feed_borrowed(b, chunk, n);
+		free(prev);				/* b may no longer point into it */
+		prev = chunk;
+		if (fa != fb)
+		{
+			snprintf(why, whylen, "step %d: feed %d, borrowed feed %d", step, fa, fb);
+			bad = 1;
+			break;
+		}
+		/* drain all, or only some, of the frames */
+		for (int k = rng(3) == 0 ? (int) rng(3) : 1000; k > 0; k--)
+		{
+			pgwire_frame f1,
+						f2;
+			pgwire_error e1,
+						e2;
+			int			r1 = pgwire_reader_next(a, &f1, &e1);
+			int			r2 = pgwire_reader_next(b, &f2, &e2);
+
+			if (!same_result(r1, &f1, &e1, r2, &f2, &e2))
+			{
+				snprintf(why, whylen, "step %d: next gives %d and %d (offsets %llu, %llu)",
+						 step, r1, r2, (unsigned long long) f1.offset,
+						 (unsigned long long) f2.offset);
+				bad = 1;
+				break;
+			}
+			if (r1 != PGWIRE_OK)
+				break;
+		}
+		if (!bad && rng(15) == 0)
+		{
+			const uint8_t *d1,
+					   *d2;
+			uint64_t	o1,
+						o2;
+			size_t		n1 = pgwire_reader_take_raw(a, &d1, &o1);
+			size_t		n2 = pgwire_reader_take_raw(b, &d2, &o2);
+
+			if (n1 != n2 || o1 != o2 || memcmp(d1, d2, n1) != 0)
+			{
+				snprintf(why, whylen, "step %d: take_raw %zu@%llu and %zu@%llu", step, n1,
+						 (unsigned long long) o1, n2, (unsigned long long) o2);
+				bad = 1;
+			}
+		}
+		if (!bad && (pgwire_reader_pending(a) != pgwire_reader_pending(b) ||
+					 pgwire_reader_offset(a) != pgwire_reader_offset(b) ||
+					 pgwire_reader_phase(a) != pgwire_reader_phase(b)))
+		{
+			snprintf(why, whylen, "step %d: pending %zu/%zu, offset %llu/%llu", step,
+					 pgwire_reader_pending(a), pgwire_reader_pending(b),
+					 (unsigned long long) pgwire_reader_offset(a),
+					 (unsigned long long) pgwire_reader_offset(b));
+			bad = 1;
+		}
+	}
+	pgwire_reader_free(a);
+	pgwire_reader_free(b);
+	free(prev);
+	return bad;
+}
+
+static void
+check_borrowed(void)
+{
+	for (int dir = PGWIRE_FRONTEND; dir <= PGWIRE_BACKEND; dir++)
+	{
+		pgwire_buf	b;
+		const char *name = dir == PGWIRE_FRONTEND ? "frontend" : "backend";
+		int			bad = 0;
+		int			runs = 0;
+		char		why[300] = "";
+
+		pgwire_buf_init(&b, NULL);
+		if (dir == PGWIRE_FRONTEND)
+			frontend_stream(&b);
+		else
+			backend_stream(&b);
+		for (int run = 0; run < 1500; run++, runs++)
+		{
+			uint8_t    *copy = malloc(b.len);
+
+			memcpy(copy, b.data, b.len);
+			/* two of three runs with one damaged byte */
+			if (run % 3)
+				copy[rng((uint32_t) b.len)] = (uint8_t) rng(256);
+			if (borrowed_run(copy, b.len, (pgwire_direction) dir, why, sizeof(why)))
+			{
+				if (bad++ < 3)
+					diag("%s run %d: %s", name, run, why);
+			}
+			free(copy);
+		}
+		ok(bad == 0, "%s: pgwire_reader_feed_borrowed gives what pgwire_reader_feed gives "
+		   "(%d random chunkings, phase changes, damaged bytes; %d differ)", name, runs, bad);
+		pgwire_buf_free(&b);
+	}
+}
+
+/*
+ * The borrowed window in the typed phase: a whole frame is handed out as a
+ * view of the caller's chunk; a frame split over chunks is completed by
+ * copying only its own missing bytes; take_raw joins the buffered and
+ * borrowed bytes into one view.
+ */
+static void
+check_borrowed_views(void)
+{
+	pgwire_reader *r = pgwire_reader_create(PGWIRE_BACKEND, NULL, NULL);
+	static const uint8_t z[] = {'Z', 0, 0, 0, 5, 'I'};
+	uint8_t		two[12];
+	uint8_t		head[3];
+	uint8_t		split[8];
+	pgwire_frame f;
+	pgwire_error err;
+	const uint8_t *raw;
+	uint64_t	off;
+
+	pgwire_reader_set_phase(r, PGWIRE_PHASE_TYPED);
+	memcpy(two, z, 6);
+	memcpy(two + 6, z, 6);
+	pgwire_reader_feed_borrowed(r, two, 12);
+	ok(pgwire_reader_next(r, &f, &err) == PGWIRE_OK && f.raw == two && f.offset == 0 &&
+	   pgwire_reader_next(r, &f, &err) == PGWIRE_OK && f.raw == two + 6 && f.offset == 6,
+	   "borrowed: whole frames are views of the caller's chunk");
+	/* 3 bytes of a frame, then the rest and another frame */
+	memcpy(head, z, 3);
+	pgwire_reader_feed_borrowed(r, head, 3);
+	ok(pgwire_reader_next(r, &f, &err) == PGWIRE_INCOMPLETE && pgwire_reader_pending(r) == 3,
+	   "borrowed: a partial frame is pending");
+	memcpy(split, z + 3, 3);
+	memcpy(split + 3, z, 5);
+	pgwire_reader_feed_borrowed(r, split, 8);
+	ok(pgwire_reader_pending(r) == 11 && pgwire_reader_offset(r) == 12,
+	   "borrowed: 11 bytes pending from offset 12");
+	ok(pgwire_reader_next(r, &f, &err) == PGWIRE_OK && f.offset == 12 && f.raw_len == 6 &&
+	   memcmp(f.raw, z, 6) == 0 && !(f.raw >= split && f.raw < split + 8),
+	   "borrowed: the split frame is completed in the reader's buffer");
+	ok(pgwire_reader_next(r, &f, &err) == PGWIRE_INCOMPLETE && pgwire_reader_offset(r) == 18 &&
+	   pgwire_reader_pending(r) == 5, "borrowed: 5 bytes of the next frame wait");
+	ok(pgwire_reader_take_raw(r, &raw, &off) == 5 && off == 18 && raw == split + 3,
+	   "borrowed: take_raw hands out the rest of the chunk itself");
+	/* buffered bytes and a borrowed rest: take_raw joins them */
+	memcpy(split, z + 3, 3);
+	memcpy(split + 3, z, 5);
+	pgwire_reader_feed_borrowed(r, z, 3);
+	pgwire_reader_feed_borrowed(r, split, 8);	/* 3 bytes copied, 5 borrowed */
+	ok(pgwire_reader_pending(r) == 11 && pgwire_reader_take_raw(r, &raw, &off) == 11 &&
+	   off == 23 && memcmp(raw, z, 6) == 0 && memcmp(raw + 6, z, 5) == 0,
+	   "borrowed: take_raw joins buffered and borrowed bytes in one view");
+	pgwire_reader_free(r);
+}
+
 int
 main(void)
 {
@@ -525,6 +747,8 @@ main(void)
 	check_encryption();
 	check_offsets();
 	check_nomem();
+	check_borrowed();
+	check_borrowed_views();
 	check_take_raw_unfed();
 	return done_testing();
 }
