@@ -128,19 +128,113 @@ decode_lone_answer(decode_out *d, pgwire_direction dir, const uint8_t *data)
 	return 1;
 }
 
-static int
-decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
+/*
+ * Where the messages come from: one direction's bytes fed to a session a
+ * chunk at a time, or a conversation of both saved directions.
+ */
+typedef struct decode_src
 {
-	pgwire_session *s = pgwire_session_create(NULL, NULL);
-	size_t		fed = 0,
-				consumed = 0;
-	int			errors = 0;
+	pgwire_session *session;	/* one direction, or NULL */
+	pgwire_direction dir;
+	const uint8_t *data;
+	size_t		len;
+	size_t		fed;			/* bytes given to the session */
+	size_t		consumed;		/* bytes printed as messages or records */
+	pgwire_conversation *conv;	/* both directions, or NULL */
+	int			stalled;		/* conversation errors in a row that consumed nothing */
+	int			errors;			/* malformed input seen; -1: out of memory */
+} decode_src;
 
-	if (s == NULL)
+/*
+ * A session result other than a message: feed more, or print what cannot
+ * be decoded.  Returns 1 when the stream is done.
+ */
+static int
+session_other(decode_out *d, decode_src *src, int rc, pgwire_msg *m, pgwire_error *err)
+{
+	const uint8_t *rest = src->data + src->consumed;
+	size_t		rest_len = src->len - src->consumed;
+
+	if (rc == PGWIRE_INCOMPLETE)
 	{
-		tool_err("out of memory");
-		return EXIT_USAGE;
+		if (src->fed < src->len)
+		{
+			size_t		n = src->len - src->fed < FEED_CHUNK ? src->len - src->fed : FEED_CHUNK;
+
+			if (pgwire_session_feed(src->session, src->dir, src->data + src->fed, n) != PGWIRE_OK)
+			{
+				tool_err("out of memory");
+				src->errors = -1;
+				return 1;
+			}
+			src->fed += n;
+			return 0;
+		}
+		if (src->consumed == 0 && src->len == 1 && decode_lone_answer(d, src->dir, src->data))
+			return 1;
+		if (rest_len > 0)
+		{
+			pgwire_error_set(err, PGWIRE_ERR_TRUNCATED, src->consumed,
+							 "the stream ends inside a message (%zu bytes left over)", rest_len);
+			out_raw(&d->opts, src->dir, src->consumed, rest, rest_len, err, &d->text);
+			src->errors++;
+		}
+		return 1;
 	}
+	if (rc == PGWIRE_ERR_ENCRYPTED)
+	{
+		/* all the rest is TLS/GSSAPI: one record, not an error */
+		out_raw(&d->opts, src->dir, src->consumed, rest, rest_len, err, &d->text);
+		return 1;
+	}
+	src->errors++;
+	if (is_frame_error(rc, m))
+	{
+		out_raw(&d->opts, src->dir, src->consumed, m->frame.raw, m->frame.raw_len, err,
+				&d->text);
+		src->consumed += m->frame.raw_len;
+		return 0;
+	}
+	/* framing lost: everything from here on is one raw record */
+	if (err->status == PGWIRE_OK)
+		pgwire_error_set(err, rc, src->consumed, "%s", pgwire_strerror(rc));
+	out_raw(&d->opts, src->dir, src->consumed, rest, rest_len, err, &d->text);
+	return 1;
+}
+
+/*
+ * A conversation result other than a message: print the bytes it could
+ * not decode.  Returns 1 when the conversation is done.
+ */
+static int
+conversation_other(decode_out *d, decode_src *src, int rc, pgwire_msg *m, pgwire_error *err)
+{
+	if (rc == PGWIRE_DONE)
+		return 1;
+	if (m->frame.raw_len > 0)
+	{
+		if (rc == PGWIRE_INCOMPLETE && err->status == PGWIRE_OK)
+			pgwire_error_set(err, PGWIRE_ERR_TRUNCATED, m->frame.offset,
+							 "the %s stream ends inside a message",
+							 tool_direction_name(m->frame.direction));
+		out_raw(&d->opts, m->frame.direction, m->frame.offset, m->frame.raw,
+				m->frame.raw_len, err, &d->text);
+		if (rc != PGWIRE_ERR_ENCRYPTED)
+			src->errors++;
+		src->stalled = 0;
+		return 0;
+	}
+	/* an error that consumed nothing: report once, then give up */
+	tool_err("%s: %s", pgwire_status_name(rc),
+			 err->detail[0] ? err->detail : pgwire_strerror(rc));
+	src->errors++;
+	return ++src->stalled > 1 || rc == PGWIRE_INCOMPLETE;
+}
+
+/* Print every message and record of src; the exit status. */
+static int
+decode_src_run(decode_out *d, decode_src *src)
+{
 	for (;;)
 	{
 		pgwire_msg	m;
@@ -149,127 +243,61 @@ decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
 
 		memset(&m, 0, sizeof(m));
 		memset(&err, 0, sizeof(err));
-		rc = pgwire_session_next(s, dir, &m, &err);
+		rc = src->conv ? pgwire_conversation_next(src->conv, &m, &err)
+			: pgwire_session_next(src->session, src->dir, &m, &err);
 		if (rc == PGWIRE_OK)
 		{
 			out_message(&d->opts, &m, 0, &d->text);
-			consumed += m.frame.raw_len;
+			src->consumed += m.frame.raw_len;
+			src->stalled = 0;
 		}
-		else if (rc == PGWIRE_INCOMPLETE)
-		{
-			if (fed < len)
-			{
-				size_t		n = len - fed < FEED_CHUNK ? len - fed : FEED_CHUNK;
-
-				if (pgwire_session_feed(s, dir, data + fed, n) != PGWIRE_OK)
-				{
-					tool_err("out of memory");
-					errors = -1;
-					break;
-				}
-				fed += n;
-				continue;
-			}
-			if (consumed == 0 && len == 1 && decode_lone_answer(d, dir, data))
-				break;
-			if (consumed < len)
-			{
-				pgwire_error_set(&err, PGWIRE_ERR_TRUNCATED, consumed,
-								 "the stream ends inside a message (%zu bytes left over)",
-								 len - consumed);
-				out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
-						&d->text);
-				errors++;
-			}
+		else if (src->conv ? conversation_other(d, src, rc, &m, &err)
+				 : session_other(d, src, rc, &m, &err))
 			break;
-		}
-		else if (rc == PGWIRE_ERR_ENCRYPTED)
-		{
-			/* all the rest is TLS/GSSAPI: one record, not an error */
-			out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
-					&d->text);
-			break;
-		}
-		else if (is_frame_error(rc, &m))
-		{
-			out_raw(&d->opts, dir, consumed, m.frame.raw, m.frame.raw_len, &err, &d->text);
-			consumed += m.frame.raw_len;
-			errors++;
-		}
-		else
-		{
-			/* framing lost: everything from here on is one raw record */
-			if (err.status == PGWIRE_OK)
-				pgwire_error_set(&err, rc, consumed, "%s", pgwire_strerror(rc));
-			out_raw(&d->opts, dir, consumed, data + consumed, len - consumed, &err,
-					&d->text);
-			errors++;
-			break;
-		}
 		flush_text(d, 0);
 	}
 	flush_text(d, 1);
-	pgwire_session_free(s);
-	if (errors < 0)
+	if (src->errors < 0)
 		return EXIT_USAGE;
-	return errors > 0 ? EXIT_INPUT_ERROR : 0;
+	return src->errors > 0 ? EXIT_INPUT_ERROR : 0;
+}
+
+static int
+decode_one(decode_out *d, pgwire_direction dir, const uint8_t *data, size_t len)
+{
+	decode_src	src = {0};
+	int			rc;
+
+	src.session = pgwire_session_create(NULL, NULL);
+	if (src.session == NULL)
+	{
+		tool_err("out of memory");
+		return EXIT_USAGE;
+	}
+	src.dir = dir;
+	src.data = data;
+	src.len = len;
+	rc = decode_src_run(d, &src);
+	pgwire_session_free(src.session);
+	return rc;
 }
 
 static int
 decode_conversation(decode_out *d, const uint8_t *fe, size_t fe_len,
 					const uint8_t *be, size_t be_len)
 {
-	pgwire_conversation *c = pgwire_conversation_create(fe, fe_len, be, be_len, NULL, NULL);
-	int			errors = 0;
-	int			stalled = 0;
+	decode_src	src = {0};
+	int			rc;
 
-	if (c == NULL)
+	src.conv = pgwire_conversation_create(fe, fe_len, be, be_len, NULL, NULL);
+	if (src.conv == NULL)
 	{
 		tool_err("out of memory");
 		return EXIT_USAGE;
 	}
-	for (;;)
-	{
-		pgwire_msg	m;
-		pgwire_error err;
-		int			rc;
-
-		memset(&m, 0, sizeof(m));
-		memset(&err, 0, sizeof(err));
-		rc = pgwire_conversation_next(c, &m, &err);
-		if (rc == PGWIRE_DONE)
-			break;
-		if (rc == PGWIRE_OK)
-		{
-			out_message(&d->opts, &m, 0, &d->text);
-			stalled = 0;
-		}
-		else if (m.frame.raw_len > 0)
-		{
-			if (rc == PGWIRE_INCOMPLETE && err.status == PGWIRE_OK)
-				pgwire_error_set(&err, PGWIRE_ERR_TRUNCATED, m.frame.offset,
-								 "the %s stream ends inside a message",
-								 tool_direction_name(m.frame.direction));
-			out_raw(&d->opts, m.frame.direction, m.frame.offset, m.frame.raw,
-					m.frame.raw_len, &err, &d->text);
-			if (rc != PGWIRE_ERR_ENCRYPTED)
-				errors++;
-			stalled = 0;
-		}
-		else
-		{
-			/* an error that consumed nothing: report once, then give up */
-			tool_err("%s: %s", pgwire_status_name(rc),
-					 err.detail[0] ? err.detail : pgwire_strerror(rc));
-			errors++;
-			if (++stalled > 1 || rc == PGWIRE_INCOMPLETE)
-				break;
-		}
-		flush_text(d, 0);
-	}
-	flush_text(d, 1);
-	pgwire_conversation_free(c);
-	return errors > 0 ? EXIT_INPUT_ERROR : 0;
+	rc = decode_src_run(d, &src);
+	pgwire_conversation_free(src.conv);
+	return rc;
 }
 
 /*

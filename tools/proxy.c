@@ -7,12 +7,27 @@
  * Transparency comes first: bytes are written to the other side before
  * they are decoded, undecodable bytes are forwarded all the same (and
  * reported), and a connection that switches to TLS is simply relayed.
- * One thread per connection polls both sockets; the sockets are
- * non-blocking and each direction holds at most one read's worth of bytes
- * not yet written, reading no more from a side until the other side has
- * taken them, so memory stays bounded whatever passes through.  Output is
- * written by a thread of its own (see OUTQ_MAX), so a slow output never
- * holds up the traffic either.
+ *
+ * Cost comes second, since the proxy shares the machine with the client
+ * and the server it sits between: every microsecond it spends on a
+ * message is taken from them.  Each read is written to the other side at
+ * once, in one send() straight from the read buffer, and only then
+ * decoded; trace lines collect in a per-connection buffer that goes to the
+ * output when the connection falls idle (at most OUTPUT_DELAY_MS after
+ * the line was made), not once per message.
+ *
+ * One thread per connection polls both sockets.  An event loop serving
+ * every connection from one thread was tried and measured slower on a
+ * 2-core machine shared with pgbench and the server (pgbench -S: ~25k
+ * against ~30k tps, relay only ~25k against ~35k): one thread serialises
+ * the connections, and the CPUs sat idle while every message waited for
+ * it, where a thread per connection lets the scheduler run each
+ * connection's thread next to its client and server process.  The sockets
+ * are non-blocking and each direction holds at most one read's worth of
+ * bytes not yet written, reading no more from a side until the other side
+ * has taken them, so memory stays bounded whatever passes through.
+ * Output is written by a thread of its own (see OUTQ_MAX), so a slow
+ * output never holds up the traffic either.
  *
  * By default the proxy answers SSLRequest and GSSENCRequest with 'N'
  * itself, so that the traffic stays readable; the request is not sent to
@@ -46,6 +61,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "fatal.h"
 #include "output.h"
 #include "util.h"
 
@@ -54,9 +70,10 @@
 /* How long to wait for the upstream server to accept a connection. */
 #define CONNECT_TIMEOUT_MS 5000
 /*
- * Trace text is written at most this long after the message passed (or
- * when a connection has CHUNK bytes of it): one write per busy period
- * instead of one per message keeps the proxy's cost per round trip low.
+ * A connection's trace lines go to the output when it falls idle, but not
+ * more often than this, nor later than this after they were made (or at
+ * once when CHUNK bytes of them wait): under load that is one hand-over
+ * to the writer thread per interval instead of one per message.
  */
 #define OUTPUT_DELAY_MS 50
 /* How long a client whose upstream is down has to send its startup packet. */
@@ -65,6 +82,7 @@
 /* Startup-phase request codes (docs: "Message Formats"). */
 #define SSL_REQUEST_CODE 80877103
 #define GSSENC_REQUEST_CODE 80877104
+#define CANCEL_REQUEST_CODE 80877102
 
 /*
  * What becomes of a direction's bytes: decoded; after a framing error,
@@ -93,7 +111,8 @@ typedef struct pipe_dir
 {
 	int			from_fd;
 	int			to_fd;
-	uint8_t    *pend;			/* read, not yet written */
+	uint8_t    *pend;			/* read, not yet written (allocated on need) */
+	size_t		pend_cap;
 	size_t		pend_off;
 	size_t		pend_len;
 	int			eof;			/* from_fd reached end of file */
@@ -116,16 +135,17 @@ typedef struct conn
 	size_t		hold_len;
 	pgwire_buf	render;			/* one record, before prefixing */
 	pgwire_buf	text;			/* prefixed lines waiting for output */
-	int64_t		text_since;		/* when text became non-empty (ms) */
+	int64_t		last_flush;		/* when text last went out (ms) */
 	char		prefix[32];		/* "conn N\t" or "{\"conn\":N," */
 	size_t		prefix_len;
+	uint8_t		rbuf[CHUNK];	/* what was just read */
 } conn;
 
 /*
  * Output goes through one writer thread, so a slow output (a paused pager,
- * a full disk) never holds up forwarding.  Connection threads append to
- * outq; past OUTQ_MAX bytes waiting they drop their lines and count them,
- * and a line saying how many were lost follows once there is room again.
+ * a full disk) never holds up forwarding.  Lines are appended to outq;
+ * past OUTQ_MAX bytes waiting they are dropped and counted, and a line
+ * saying how many were lost follows once there is room again.
  */
 #define OUTQ_MAX (16 * 1024 * 1024)
 
@@ -136,6 +156,7 @@ static pgwire_buf outq;
 static uint64_t out_dropped;	/* lines dropped since the last report */
 static int	out_stop;
 static int	out_error;
+
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t active_cond = PTHREAD_COND_INITIALIZER;
 static int	active_conns = 0;
@@ -166,8 +187,106 @@ proxy_usage(FILE *f)
 
 /* ---- output ------------------------------------------------------------ */
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Hand the whole lines in text to the writer thread; text is emptied. */
+static void
+flush_text(pgwire_buf *text)
+{
+	if (text->len == 0)
+		return;
+	if (cfg.quiet)
+	{
+		pgwire_buf_reset(text);
+		return;
+	}
+	pthread_mutex_lock(&out_lock);
+	if (outq.len + text->len > OUTQ_MAX)
+	{
+		for (size_t i = 0; i < text->len; i++)
+			out_dropped += (text->data[i] == '\n');
+	}
+	else
+	{
+		if (out_dropped > 0)
+		{
+			if (cfg.opts.format == OUT_JSON)
+				pgwire_buf_printf(&outq, "{\"conn\":0,\"event\":\"dropped\",\"detail\":\"%" PRIu64
+								  " lines: the output could not keep up\"}\n", out_dropped);
+			else
+				pgwire_buf_printf(&outq, "conn 0\t#\tdropped: %" PRIu64
+								  " lines: the output could not keep up\n", out_dropped);
+			out_dropped = 0;
+		}
+		if (outq.len == 0)
+		{
+			/* nothing waiting: take text's storage instead of copying it */
+			pgwire_buf	t = outq;
+
+			outq = *text;
+			*text = t;
+		}
+		else
+			pgwire_buf_append(&outq, text->data, text->len);
+		pthread_cond_signal(&out_cond);
+	}
+	pthread_mutex_unlock(&out_lock);
+	pgwire_buf_reset(text);
+}
+
+/* The writer thread: takes what is queued and writes it out. */
+static void *
+writer_thread(void *arg)
+{
+	pgwire_buf	batch;
+
+	(void) arg;
+	pgwire_buf_init(&batch, NULL);
+	pthread_mutex_lock(&out_lock);
+	for (;;)
+	{
+		pgwire_buf	t;
+
+		while (outq.len == 0 && !out_stop)
+			pthread_cond_wait(&out_cond, &out_lock);
+		if (outq.len == 0 && out_stop)
+			break;
+		/* swap: lines collect in a fresh buffer while this one is written */
+		t = outq;
+		outq = batch;
+		batch = t;
+		pthread_mutex_unlock(&out_lock);
+		if (fwrite(batch.data, 1, batch.len, cfg.out) != batch.len || fflush(cfg.out) != 0)
+			out_error = 1;
+		if (batch.cap > 4 * CHUNK)
+			pgwire_buf_free(&batch);	/* give back what a burst took */
+		else
+			pgwire_buf_reset(&batch);
+		pthread_mutex_lock(&out_lock);
+	}
+	pthread_mutex_unlock(&out_lock);
+	pgwire_buf_free(&batch);
+	return NULL;
+}
+
 /*
- * Move the rendered record(s) in c->render to c->text, each line marked
+ * Move the rendered record(s) in c->render to &c->text, each line marked
  * with the connection: "conn N\t" before trace lines, "conn":N first in
  * JSON objects.
  */
@@ -199,86 +318,6 @@ prefix_lines(conn *c)
 	pgwire_buf_reset(&c->render);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-flush_conn_text(conn *c)
-{
-	c->text_since = 0;
-	if (c->text.len == 0)
-		return;
-	if (cfg.quiet)
-	{
-		pgwire_buf_reset(&c->text);
-		return;
-	}
-	pthread_mutex_lock(&out_lock);
-	if (outq.len + c->text.len > OUTQ_MAX)
-	{
-		for (size_t i = 0; i < c->text.len; i++)
-			out_dropped += (c->text.data[i] == '\n');
-	}
-	else
-	{
-		if (out_dropped > 0)
-		{
-			if (cfg.opts.format == OUT_JSON)
-				pgwire_buf_printf(&outq, "{\"conn\":0,\"event\":\"dropped\",\"detail\":\"%" PRIu64
-								  " lines: the output could not keep up\"}\n", out_dropped);
-			else
-				pgwire_buf_printf(&outq, "conn 0\t#\tdropped: %" PRIu64
-								  " lines: the output could not keep up\n", out_dropped);
-			out_dropped = 0;
-		}
-		pgwire_buf_append(&outq, c->text.data, c->text.len);
-		pthread_cond_signal(&out_cond);
-	}
-	pthread_mutex_unlock(&out_lock);
-	pgwire_buf_reset(&c->text);
-}
-
-/* The writer thread: takes what is queued and writes it out. */
-static void *
-writer_thread(void *arg)
-{
-	pgwire_buf	batch;
-
-	(void) arg;
-	pgwire_buf_init(&batch, NULL);
-	pthread_mutex_lock(&out_lock);
-	for (;;)
-	{
-		pgwire_buf	t;
-
-		while (outq.len == 0 && !out_stop)
-			pthread_cond_wait(&out_cond, &out_lock);
-		if (outq.len == 0 && out_stop)
-			break;
-		/* swap: connections fill a fresh buffer while this one is written */
-		t = outq;
-		outq = batch;
-		batch = t;
-		pthread_mutex_unlock(&out_lock);
-		if (fwrite(batch.data, 1, batch.len, cfg.out) != batch.len || fflush(cfg.out) != 0)
-			out_error = 1;
-		if (batch.cap > 4 * CHUNK)
-			pgwire_buf_free(&batch);	/* give back what a burst took */
-		else
-			pgwire_buf_reset(&batch);
-		pthread_mutex_lock(&out_lock);
-	}
-	pthread_mutex_unlock(&out_lock);
-	pgwire_buf_free(&batch);
-	return NULL;
-}
-
 /* An event line: trace "conn N\t#\ttext", JSON {"conn":N,"event":...}. */
 static void
 event(conn *c, const char *name, const char *fmt,...)
@@ -305,71 +344,45 @@ event(conn *c, const char *name, const char *fmt,...)
 	}
 	else
 		pgwire_buf_printf(&c->text, "conn %d\t#\t%s: %s\n", c->id, name, msg);
-	flush_conn_text(c);
-}
-
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+	flush_text(&c->text);
 }
 
 /* ---- decoding what passed ---------------------------------------------- */
 
-/*
- * Record bytes that just crossed in direction dir (already forwarded):
- * save them, feed them to the session, print every complete message.
- */
 static void
-record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
+save_bytes(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 {
 	pipe_dir   *pd = &c->d[dir];
-	int64_t		ts = now_us();
+	size_t		done = 0;
 
-	if (pd->save_fd >= 0 && len > 0)
+	while (done < len)
 	{
-		size_t		done = 0;
+		ssize_t		n = write(pd->save_fd, data + done, len - done);
 
-		while (done < len)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 		{
-			ssize_t		n = write(pd->save_fd, data + done, len - done);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-			{
-				event(c, "error", "could not save the %s stream: %s",
-					  tool_direction_name(dir), strerror(errno));
-				close(pd->save_fd);
-				pd->save_fd = -1;
-				break;
-			}
-			done += (size_t) n;
+			event(c, "error", "could not save the %s stream: %s",
+				  tool_direction_name(dir), strerror(errno));
+			close(pd->save_fd);
+			pd->save_fd = -1;
+			return;
 		}
+		done += (size_t) n;
 	}
-	pd->offset += len;
-	if (pd->decoding == DECODE_OFF)
-		return;
-	if (pd->decoding == DECODE_RAW)
-	{
-		out_raw(&cfg.opts, dir, pd->offset - len, data, len, NULL, &c->render);
-		prefix_lines(c);
-		if (c->text.len >= CHUNK)
-			flush_conn_text(c);
-		else if (c->text_since == 0)
-			c->text_since = now_ms();
-		return;
-	}
-	if (pgwire_session_feed(c->session, dir, data, len) != PGWIRE_OK)
-	{
-		event(c, "error", "out of memory decoding the %s stream; relaying undecoded",
-			  tool_direction_name(dir));
-		pd->decoding = DECODE_OFF;
-		return;
-	}
+}
+
+/*
+ * Decode the messages completed by bytes fed to the session for dir and
+ * render them into c->render.  Returns 0, or -1 when dir cannot be
+ * decoded any more (pd->decoding says what happens to its bytes now).
+ */
+static int
+decode_pending(conn *c, pgwire_direction dir, int64_t ts)
+{
+	pipe_dir   *pd = &c->d[dir];
+
 	for (;;)
 	{
 		pgwire_msg	m;
@@ -380,50 +393,71 @@ record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
 		memset(&err, 0, sizeof(err));
 		rc = pgwire_session_next(c->session, dir, &m, &err);
 		if (rc == PGWIRE_INCOMPLETE)
-			break;
+			return 0;
 		if (rc == PGWIRE_OK)
+		{
 			out_message(&cfg.opts, &m, ts, &c->render);
-		else if (rc == PGWIRE_ERR_ENCRYPTED)
+			continue;
+		}
+		if (rc == PGWIRE_ERR_ENCRYPTED)
 		{
 			const pgwire_session_state *st = pgwire_session_state_get(c->session);
 
+			prefix_lines(c);
 			event(c, "encrypted", "%s stream encrypted (%s) from offset %" PRIu64
 				  "; relaying without decoding",
 				  tool_direction_name(dir),
 				  st && st->encrypted == 'G' ? "GSSAPI" : "TLS",
 				  pd->offset - m.frame.raw_len);	/* the pending bytes end the stream */
 			pd->decoding = DECODE_OFF;
-			break;
+			return -1;
 		}
-		else
+		/* report it; the bytes have been forwarded regardless */
+		out_raw(&cfg.opts, dir, m.frame.raw_len ? m.frame.offset : pd->offset,
+				m.frame.raw, m.frame.raw_len, &err, &c->render);
+		if (rc == PGWIRE_ERR_LENGTH || rc == PGWIRE_ERR_STATE ||
+			rc == PGWIRE_ERR_NOMEM || m.frame.raw_len == 0 ||
+			(m.frame.kind == PGWIRE_FRAME_TYPED &&
+			 m.frame.raw_len != (size_t) m.frame.length + 1))
 		{
-			/* report it; the bytes have been forwarded regardless */
-			out_raw(&cfg.opts, dir, m.frame.raw_len ? m.frame.offset : pd->offset,
-					m.frame.raw, m.frame.raw_len, &err, &c->render);
-			if (rc == PGWIRE_ERR_LENGTH || rc == PGWIRE_ERR_STATE ||
-				rc == PGWIRE_ERR_NOMEM || m.frame.raw_len == 0 ||
-				(m.frame.kind == PGWIRE_FRAME_TYPED &&
-				 m.frame.raw_len != (size_t) m.frame.length + 1))
-			{
-				prefix_lines(c);
-				flush_conn_text(c);
-				event(c, "error", "%s stream cannot be framed any more; the rest is shown as raw bytes",
-					  tool_direction_name(dir));
-				pd->decoding = DECODE_RAW;
-				break;
-			}
-		}
-		if (c->render.len > 0)
 			prefix_lines(c);
-		if (c->text.len >= CHUNK)
-			flush_conn_text(c);
+			event(c, "error", "%s stream cannot be framed any more; the rest is shown as raw bytes",
+				  tool_direction_name(dir));
+			pd->decoding = DECODE_RAW;
+			return -1;
+		}
 	}
+}
+
+/*
+ * Record bytes that just crossed in direction dir (already forwarded):
+ * save them, feed them to the session, print every complete message.
+ */
+static void
+record(conn *c, pgwire_direction dir, const uint8_t *data, size_t len)
+{
+	pipe_dir   *pd = &c->d[dir];
+
+	if (pd->save_fd >= 0 && len > 0)
+		save_bytes(c, dir, data, len);
+	pd->offset += len;
+	if (pd->decoding == DECODE_OFF)
+		return;
+	if (pd->decoding == DECODE_RAW)
+		out_raw(&cfg.opts, dir, pd->offset - len, data, len, NULL, &c->render);
+	else if (pgwire_session_feed(c->session, dir, data, len) != PGWIRE_OK)
+	{
+		event(c, "error", "out of memory decoding the %s stream; relaying undecoded",
+			  tool_direction_name(dir));
+		pd->decoding = DECODE_OFF;
+		return;
+	}
+	else
+		decode_pending(c, dir, cfg.opts.timestamps ? now_us() : 0);
 	if (c->render.len > 0)
 		prefix_lines(c);
 	if (c->text.len >= CHUNK)
-		flush_conn_text(c);
-	else if (c->text.len > 0 && c->text_since == 0)
-		c->text_since = now_ms();
+		flush_text(&c->text);
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -538,15 +572,63 @@ drain(pipe_dir *pd)
 	return 0;
 }
 
-/* Queue bytes for the other side (pend is empty or has room: see CHUNK). */
-static void
+/*
+ * Keep bytes for the other side until it can take them.  A side is only
+ * read while its direction holds nothing, so this is at most one read
+ * (plus a few held-back startup bytes or 'N' answers): bounded.
+ */
+static int
 queue(pipe_dir *pd, const uint8_t *data, size_t len)
 {
 	if (pd->pend_off > 0 && pd->pend_len > 0)
 		memmove(pd->pend, pd->pend + pd->pend_off, pd->pend_len);
 	pd->pend_off = 0;
+	if (pd->pend_len + len > pd->pend_cap)
+	{
+		size_t		cap = pd->pend_len + len > CHUNK ? pd->pend_len + len : CHUNK;
+		uint8_t    *p = realloc(pd->pend, cap);
+
+		if (p == NULL)
+			return -1;
+		pd->pend = p;
+		pd->pend_cap = cap;
+	}
 	memcpy(pd->pend + pd->pend_len, data, len);
 	pd->pend_len += len;
+	return 0;
+}
+
+/*
+ * Send bytes just read to the other side: straight from the read buffer
+ * in the usual case, where nothing is waiting before them; what the peer
+ * cannot take now is kept.  0, or -1 if the peer is gone.
+ */
+static int
+forward(pipe_dir *pd, const uint8_t *data, size_t len)
+{
+	ssize_t		n = 0;
+
+	if (pd->pend_len > 0)
+	{
+		if (queue(pd, data, len) < 0)
+			return -1;
+		return drain(pd);
+	}
+	while (len > 0)
+	{
+		n = send(pd->to_fd, data, len, MSG_NOSIGNAL);
+		if (n < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
+		}
+		data += n;
+		len -= (size_t) n;
+	}
+	return len > 0 ? queue(pd, data, len) : 0;
 }
 
 static uint32_t
@@ -576,14 +658,15 @@ hold_may_be_request(const conn *c)
  * SSL).  Requests are answered 'N' as a server without encryption support
  * would; up to 8 bytes are held back until it is clear whether they are a
  * request.  Once they are not, the held bytes are queued for the server,
- * fe_startup ends, and the return value says how many of the last bytes of
- * data[] the caller forwards as usual.
+ * fe_startup ends, and *rest says how many of the last bytes of data[]
+ * the caller forwards as usual.  0, or -1 if out of memory.
  */
-static size_t
-intercept_requests(conn *c, const uint8_t *data, size_t len)
+static int
+intercept_requests(conn *c, const uint8_t *data, size_t len, size_t *rest)
 {
 	static const uint8_t no = 'N';
 
+	*rest = 0;
 	while (len > 0)
 	{
 		size_t		take = 8 - c->hold_len;
@@ -602,15 +685,17 @@ intercept_requests(conn *c, const uint8_t *data, size_t len)
 			memcpy(held, c->hold, n);
 			c->hold_len = 0;
 			c->fe_startup = 0;
-			queue(&c->d[PGWIRE_FRONTEND], held, n);
+			if (queue(&c->d[PGWIRE_FRONTEND], held, n) < 0)
+				return -1;
 			record(c, PGWIRE_FRONTEND, held, n);
-			return len;
+			*rest = len;
+			return 0;
 		}
 		if (c->hold_len < 8)
 			return 0;			/* undecided: hold on */
 		c->hold_len = 0;
-		queue(&c->d[PGWIRE_BACKEND], &no, 1);
-		drain(&c->d[PGWIRE_BACKEND]);
+		if (queue(&c->d[PGWIRE_BACKEND], &no, 1) < 0)
+			return -1;
 		record(c, PGWIRE_FRONTEND, c->hold, 8);
 		record(c, PGWIRE_BACKEND, &no, 1);
 	}
@@ -622,12 +707,11 @@ static int
 pump(conn *c, pgwire_direction dir)
 {
 	pipe_dir   *pd = &c->d[dir];
-	uint8_t		buf[CHUNK];
-	size_t		room = CHUNK - pd->pend_len - 16;
+	const uint8_t *data = c->rbuf;
 	ssize_t		n;
-	size_t		rest;
+	size_t		len;
 
-	n = recv(pd->from_fd, buf, room, 0);
+	n = recv(pd->from_fd, c->rbuf, sizeof(c->rbuf), 0);
 	if (n < 0)
 		return (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 	if (n == 0)
@@ -635,23 +719,23 @@ pump(conn *c, pgwire_direction dir)
 		pd->eof = 1;
 		return drain(pd);
 	}
-	rest = (size_t) n;
+	len = (size_t) n;
 	if (dir == PGWIRE_FRONTEND && c->fe_startup)
 	{
 		/* answers go out at once; a request may be followed by another */
-		rest = intercept_requests(c, buf, (size_t) n);
-		if (drain(&c->d[PGWIRE_BACKEND]) < 0)
+		if (intercept_requests(c, c->rbuf, (size_t) n, &len) < 0 ||
+			drain(&c->d[PGWIRE_BACKEND]) < 0)
 			return -1;
 		if (c->fe_startup)
 			return 0;			/* all answered or held */
+		data = c->rbuf + n - len;
 	}
-	if (rest > 0)
-		queue(pd, buf + n - rest, rest);
 	/* forward first, decode after */
-	if (drain(pd) < 0)
+	if (forward(pd, data, len) < 0 ||
+		(len == 0 && drain(pd) < 0))	/* held bytes only */
 		return -1;
-	if (rest > 0)
-		record(c, dir, buf + n - rest, rest);
+	if (len > 0)
+		record(c, dir, data, len);
 	return 0;
 }
 
@@ -660,25 +744,14 @@ static void
 send_upstream_error(conn *c, const char *why)
 {
 	pgwire_buf	b;
-	pgwire_writer w;
 	char		msg[400];
 
 	snprintf(msg, sizeof(msg), "pgwire proxy: upstream server %s:%s is unreachable: %s",
 			 cfg.up_host, cfg.up_port, why);
 	pgwire_buf_init(&b, NULL);
-	pgwire_msg_begin(&w, &b, 'E', PGWIRE_BACKEND, NULL);
-	pgwire_put_byte1(&w, 'S');
-	pgwire_put_cstring(&w, "FATAL");
-	pgwire_put_byte1(&w, 'V');
-	pgwire_put_cstring(&w, "FATAL");
-	pgwire_put_byte1(&w, 'C');
-	pgwire_put_cstring(&w, "08006");
-	pgwire_put_byte1(&w, 'M');
-	pgwire_put_cstring(&w, msg);
-	pgwire_put_byte1(&w, 0);
-	if (pgwire_msg_end(&w) == PGWIRE_OK)
+	if (tool_fatal_response(&b, "08006", msg) == PGWIRE_OK &&
+		queue(&c->d[PGWIRE_BACKEND], b.data, b.len) == 0)
 	{
-		queue(&c->d[PGWIRE_BACKEND], b.data, b.len);
 		drain(&c->d[PGWIRE_BACKEND]);
 		record(c, PGWIRE_BACKEND, b.data, b.len);
 	}
@@ -687,7 +760,8 @@ send_upstream_error(conn *c, const char *why)
 
 /*
  * Upstream down: answer the client's encryption requests with 'N', then
- * its StartupMessage with the ErrorResponse, and close.
+ * its StartupMessage with the ErrorResponse, and close.  The client
+ * socket is still blocking here.
  */
 static void
 serve_upstream_down(conn *c, const char *why)
@@ -712,7 +786,8 @@ serve_upstream_down(conn *c, const char *why)
 				static const uint8_t no = 'N';
 
 				record(c, PGWIRE_FRONTEND, buf, 8);
-				queue(&c->d[PGWIRE_BACKEND], &no, 1);
+				if (queue(&c->d[PGWIRE_BACKEND], &no, 1) < 0)
+					return;
 				drain(&c->d[PGWIRE_BACKEND]);
 				record(c, PGWIRE_BACKEND, &no, 1);
 				memmove(buf, buf + 8, have - 8);
@@ -722,7 +797,7 @@ serve_upstream_down(conn *c, const char *why)
 			if (len < 8 || len > sizeof(buf) || have >= len)
 			{
 				record(c, PGWIRE_FRONTEND, buf, have);
-				if (len >= 8 && be32(buf + 4) != 80877102)	/* not CancelRequest */
+				if (len >= 8 && be32(buf + 4) != CANCEL_REQUEST_CODE)
 					send_upstream_error(c, why);
 				return;
 			}
@@ -756,66 +831,145 @@ open_save(conn *c, const char *suffix)
 }
 
 static void
+peer_name(int fd, char *out, size_t outlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t	sl = sizeof(ss);
+	char		host[NI_MAXHOST],
+				serv[NI_MAXSERV];
+
+	snprintf(out, outlen, "?");
+	if (getpeername(fd, (struct sockaddr *) &ss, &sl) == 0 &&
+		getnameinfo((struct sockaddr *) &ss, sl, host, sizeof(host), serv, sizeof(serv),
+					NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(out, outlen, "%s:%s", host, serv);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+static conn *
+conn_new(int cfd, int id)
+{
+	conn	   *c = calloc(1, sizeof(conn));
+
+	if (c == NULL)
+		return NULL;
+	c->id = id;
+	c->cfd = cfd;
+	c->sfd = -1;
+	for (int i = 0; i < 2; i++)
+	{
+		c->d[i].save_fd = -1;
+		c->d[i].decoding = cfg.quiet ? DECODE_OFF : DECODE_ON;
+	}
+	pgwire_buf_init(&c->render, NULL);
+	pgwire_buf_init(&c->text, NULL);
+	c->fe_startup = !cfg.passthrough;
+	if (cfg.opts.format == OUT_JSON)
+		snprintf(c->prefix, sizeof(c->prefix), "{\"conn\":%d,", c->id);
+	else
+		snprintf(c->prefix, sizeof(c->prefix), "conn %d\t", c->id);
+	c->prefix_len = strlen(c->prefix);
+	return c;
+}
+
+/* Let go of everything c holds, and c: the connection no longer counts. */
+static void
+conn_free(conn *c)
+{
+	for (int i = 0; i < 2; i++)
+	{
+		if (c->d[i].save_fd >= 0)
+			close(c->d[i].save_fd);
+		free(c->d[i].pend);
+	}
+	if (c->sfd >= 0)
+		close(c->sfd);
+	close(c->cfd);
+	if (c->session)
+		pgwire_session_free(c->session);
+	pgwire_buf_free(&c->render);
+	pgwire_buf_free(&c->text);
+	free(c);
+
+	pthread_mutex_lock(&active_lock);
+	active_conns--;
+	pthread_cond_broadcast(&active_cond);
+	pthread_mutex_unlock(&active_lock);
+}
+
+/*
+ * How long poll may wait: forever with no lines waiting; otherwise the
+ * lines go out now if the last hand-over is OUTPUT_DELAY_MS ago, else at
+ * the latest that much after it.
+ */
+static int
+flush_or_timeout(conn *c)
+{
+	int64_t		now;
+
+	if (c->text.len == 0)
+		return -1;
+	now = now_ms();
+	if (now - c->last_flush >= OUTPUT_DELAY_MS)
+	{
+		flush_text(&c->text);
+		c->last_flush = now;
+		return -1;
+	}
+	return (int) (c->last_flush + OUTPUT_DELAY_MS - now);
+}
+
+static void
 relay(conn *c)
 {
+	pipe_dir   *fe = &c->d[PGWIRE_FRONTEND],
+			   *be = &c->d[PGWIRE_BACKEND];
+
 	for (;;)
 	{
 		struct pollfd pfd[3];
-		pipe_dir   *fe = &c->d[PGWIRE_FRONTEND],
-				   *be = &c->d[PGWIRE_BACKEND];
-		int			timeout,
-					rc;
+		int			rc;
 
-		if ((fe->eof && fe->pend_len == 0 && be->eof && be->pend_len == 0))
-			return;
-		pfd[0].fd = stop_pipe[0];
-		pfd[0].events = POLLIN;
-		pfd[1].fd = c->cfd;
-		pfd[1].events = ((!fe->eof && fe->pend_len == 0) ? POLLIN : 0) |
+		/* a side is read only while its direction holds nothing */
+		pfd[0].fd = c->cfd;
+		pfd[0].events = ((!fe->eof && fe->pend_len == 0 &&
+						  (!c->fe_startup || be->pend_len == 0)) ? POLLIN : 0) |
 			(be->pend_len > 0 ? POLLOUT : 0);
-		pfd[2].fd = c->sfd;
-		pfd[2].events = ((!be->eof && be->pend_len == 0) ? POLLIN : 0) |
+		pfd[1].fd = c->sfd;
+		pfd[1].events = ((!be->eof && be->pend_len == 0) ? POLLIN : 0) |
 			(fe->pend_len > 0 ? POLLOUT : 0);
+		pfd[2].fd = stop_pipe[0];
+		pfd[2].events = POLLIN;
 		/* a side with nothing to wait for is left out: its HUP would spin */
-		if (pfd[1].events == 0)
-			pfd[1].fd = -1;
-		if (pfd[2].events == 0)
-			pfd[2].fd = -1;
-		timeout = -1;
-		if (c->text.len > 0)
-		{
-			timeout = (int) (c->text_since + OUTPUT_DELAY_MS - now_ms());
-			if (timeout <= 0)
-			{
-				flush_conn_text(c);
-				timeout = -1;
-			}
-		}
-		if ((rc = poll(pfd, 3, timeout)) < 0)
+		for (int i = 0; i < 2; i++)
+			if (pfd[i].events == 0)
+				pfd[i].fd = -1;
+		if ((rc = poll(pfd, 3, flush_or_timeout(c))) < 0)
 		{
 			if (errno == EINTR)
 				continue;
 			return;
 		}
 		if (rc == 0)
-		{
-			flush_conn_text(c);
-			continue;
-		}
-		if (pfd[0].revents)
+			continue;			/* time to flush: flush_or_timeout() does it */
+		if (pfd[2].revents)
 			return;
+
 		/* write what is held first: that is what unblocks the peers */
-		if ((pfd[1].revents & (POLLOUT | POLLERR)) && drain(be) < 0)
+		if ((pfd[0].revents & (POLLOUT | POLLERR | POLLHUP)) && be->pend_len > 0 &&
+			drain(be) < 0)
 			return;
-		if ((pfd[2].revents & (POLLOUT | POLLERR)) && drain(fe) < 0)
+		if ((pfd[1].revents & (POLLOUT | POLLERR | POLLHUP)) && fe->pend_len > 0 &&
+			drain(fe) < 0)
 			return;
-		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !fe->eof &&
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && !fe->eof &&
 			fe->pend_len == 0 && pump(c, PGWIRE_FRONTEND) < 0)
 			return;
-		if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !be->eof &&
+		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !be->eof &&
 			be->pend_len == 0 && pump(c, PGWIRE_BACKEND) < 0)
 			return;
-		/* a side that hung up with nothing left to say for the other */
+		/* both sides hung up: nothing more can pass */
 		if (fe->eof && be->eof)
 			return;
 	}
@@ -827,25 +981,12 @@ conn_thread(void *arg)
 	conn	   *c = arg;
 	char		why[256];
 
-	pgwire_buf_init(&c->render, NULL);
-	pgwire_buf_init(&c->text, NULL);
 	c->session = pgwire_session_create(NULL, NULL);
-	c->d[0].pend = malloc(CHUNK);
-	c->d[1].pend = malloc(CHUNK);
-	if (c->session == NULL || c->d[0].pend == NULL || c->d[1].pend == NULL)
-		goto done;
-	for (int i = 0; i < 2; i++)
-		c->d[i].decoding = cfg.quiet ? DECODE_OFF : DECODE_ON;
 	c->d[PGWIRE_FRONTEND].save_fd = open_save(c, "frontend");
 	c->d[PGWIRE_BACKEND].save_fd = open_save(c, "backend");
-	c->fe_startup = !cfg.passthrough;
-	if (cfg.opts.format == OUT_JSON)
-		snprintf(c->prefix, sizeof(c->prefix), "{\"conn\":%d,", c->id);
-	else
-		snprintf(c->prefix, sizeof(c->prefix), "conn %d\t", c->id);
-	c->prefix_len = strlen(c->prefix);
 	event(c, "open", "client %s", c->peer);
-
+	if (c->session == NULL)
+		goto done;
 	c->sfd = connect_upstream(why, sizeof(why));
 	if (c->sfd < 0)
 	{
@@ -868,25 +1009,7 @@ done:
 			  c->d[0].offset, c->d[1].offset,
 			  st && st->encrypted ? (st->encrypted == 'G' ? ", encrypted (GSSAPI)" : ", encrypted (TLS)") : "");
 	}
-	for (int i = 0; i < 2; i++)
-	{
-		if (c->d[i].save_fd >= 0)
-			close(c->d[i].save_fd);
-		free(c->d[i].pend);
-	}
-	if (c->sfd >= 0)
-		close(c->sfd);
-	close(c->cfd);
-	if (c->session)
-		pgwire_session_free(c->session);
-	pgwire_buf_free(&c->render);
-	pgwire_buf_free(&c->text);
-	free(c);
-
-	pthread_mutex_lock(&active_lock);
-	active_conns--;
-	pthread_cond_broadcast(&active_cond);
-	pthread_mutex_unlock(&active_lock);
+	conn_free(c);
 	return NULL;
 }
 
@@ -941,21 +1064,6 @@ listen_on(void)
 	return fd;
 }
 
-static void
-peer_name(int fd, char *out, size_t outlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t	sl = sizeof(ss);
-	char		host[NI_MAXHOST],
-				serv[NI_MAXSERV];
-
-	snprintf(out, outlen, "?");
-	if (getpeername(fd, (struct sockaddr *) &ss, &sl) == 0 &&
-		getnameinfo((struct sockaddr *) &ss, sl, host, sizeof(host), serv, sizeof(serv),
-					NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(out, outlen, "%s:%s", host, serv);
-}
-
 static int
 accept_loop(int lfd)
 {
@@ -983,16 +1091,11 @@ accept_loop(int lfd)
 		cfd = accept(lfd, NULL, NULL);
 		if (cfd < 0)
 			continue;
-		c = calloc(1, sizeof(conn));
-		if (c == NULL)
+		if ((c = conn_new(cfd, next_id++)) == NULL)
 		{
 			close(cfd);
 			continue;
 		}
-		c->id = next_id++;
-		c->cfd = cfd;
-		c->sfd = -1;
-		c->d[0].save_fd = c->d[1].save_fd = -1;
 		peer_name(cfd, c->peer, sizeof(c->peer));
 		pthread_mutex_lock(&active_lock);
 		active_conns++;
@@ -1000,13 +1103,7 @@ accept_loop(int lfd)
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&th, &attr, conn_thread, c) != 0)
-		{
-			close(cfd);
-			free(c);
-			pthread_mutex_lock(&active_lock);
-			active_conns--;
-			pthread_mutex_unlock(&active_lock);
-		}
+			conn_free(c);
 		pthread_attr_destroy(&attr);
 	}
 }

@@ -38,6 +38,7 @@
 #include <openssl/x509.h>
 
 #include "commands.h"
+#include "fatal.h"
 #include "pgwire/auth.h"
 #include "pgwire/encode.h"
 #include "pgwire/server.h"
@@ -439,20 +440,9 @@ static void
 refuse(int fd)
 {
 	pgwire_buf	b;
-	pgwire_writer w;
 
 	pgwire_buf_init(&b, NULL);
-	pgwire_msg_begin(&w, &b, 'E', PGWIRE_BACKEND, NULL);
-	pgwire_put_byte1(&w, 'S');
-	pgwire_put_cstring(&w, "FATAL");
-	pgwire_put_byte1(&w, 'V');
-	pgwire_put_cstring(&w, "FATAL");
-	pgwire_put_byte1(&w, 'C');
-	pgwire_put_cstring(&w, "53300");
-	pgwire_put_byte1(&w, 'M');
-	pgwire_put_cstring(&w, "sorry, too many clients already");
-	pgwire_put_byte1(&w, 0);
-	if (pgwire_msg_end(&w) == PGWIRE_OK)
+	if (tool_fatal_response(&b, "53300", "sorry, too many clients already") == PGWIRE_OK)
 		(void) !send(fd, b.data, b.len, MSG_NOSIGNAL);
 	pgwire_buf_free(&b);
 	close(fd);
