@@ -49,11 +49,10 @@ LANGUAGE sql STABLE AS $$
 			THEN (SELECT jsonb_agg(c || jsonb_build_object('type_oid',
 								(c ->> 'type_oid')::oid::regtype::text) ORDER BY i)
 				  FROM jsonb_array_elements(value) WITH ORDINALITY AS e(c, i))
-		-- Truncate's Int32 OIDs, kept as bytes by the decoder
+		-- Truncate's relation OIDs, an array of numbers
 		WHEN key = 'relation_oids'
-			THEN (SELECT jsonb_agg(('x' || substr(value ->> 'hex', 8 * i + 1, 8))::bit(32)
-								::int::oid::regclass::text ORDER BY i)
-				  FROM generate_series(0, length(value ->> 'hex') / 8 - 1) i)
+			THEN (SELECT jsonb_agg(o::oid::regclass::text ORDER BY i)
+				  FROM jsonb_array_elements_text(value) WITH ORDINALITY AS e(o, i))
 		ELSE value END)
 	FROM jsonb_each(m)
 $$;
@@ -568,6 +567,10 @@ SELECT * FROM try($$SELECT pgwire_decode_pgoutput('\x49 00004000 4e 0001 74 0000
 SELECT * FROM try($$SELECT pgwire_decode_pgoutput('\x4d 01 0000000001000000 7800 ffffffff')$$);
 -- Truncate of -1 relations
 SELECT * FROM try($$SELECT pgwire_decode_pgoutput('\x54 ffffffff 00')$$);
+-- Truncate of 2 relations with 1 OID; and 2 OIDs, the second with no zero byte
+SELECT * FROM try($$SELECT pgwire_decode_pgoutput('\x54 00000002 00 00004000')$$);
+SELECT pgwire_decode_pgoutput('\x54 00000002 01 00004000 7f7f7f7f') ->> 'relation_oids' AS relation_oids,
+	pgwire_encode(pgwire_decode_pgoutput('\x54 00000002 01 00004000 7f7f7f7f')) AS round_trip;
 -- NULL in, NULL out
 SELECT pgwire_decode_pgoutput(NULL) IS NULL AS null_data,
 	pgwire_decode_pgoutput('\x45', NULL) IS NULL AS null_version;

@@ -337,11 +337,18 @@ static const pgwire_field lr_delete_f[] = {
 	GROUP("old_tuple", PGWIRE_T_GROUP16, U(lr_change.old_tuple), tuple_column_elem),
 };
 /* the Int32 OIDs follow the options byte, not the count: kept as bytes */
+static const pgwire_field relation_oid_f[] = {
+	FIELD_F("relation_oid", PGWIRE_T_OID, PGWIRE_F_REGRESS, 0)
+};
+static const pgwire_layout relation_oid_elem = LAYOUT(relation_oid_f);
+
 static const pgwire_field lr_truncate_f[] = {
 	OPT("xid", PGWIRE_T_OID, U(lr_truncate.xid)),
 	FIELD("relation_count", PGWIRE_T_INT32, U(lr_truncate.relation_count)),
 	FIELD("options", PGWIRE_T_INT8, U(lr_truncate.options)),
-	FIELD("relation_oids", PGWIRE_T_BYTES, U(lr_truncate.relation_oids)),
+	/* counted by relation_count, which the options byte separates from it */
+	{"relation_oids", PGWIRE_T_GROUP_COUNTED, 0, U(lr_truncate.relation_oids),
+	U(lr_truncate.relation_count), 0, &relation_oid_elem},
 };
 static const pgwire_field lr_stream_start_f[] = {
 	FIELD("xid", PGWIRE_T_OID, U(lr_stream_start.xid)),

@@ -154,8 +154,9 @@ pgwire_msg_end(pgwire_writer *w)
 }
 
 /*
- * Check that a group's raw bytes hold exactly count elements (LIST: until
- * the end, count being set from them), so that a group assembled by hand
+ * Check that a group's raw bytes hold exactly count elements (LIST and
+ * GROUP_COUNTED: until the end, count being set from them; the count field
+ * of GROUP_COUNTED is the message check's to compare), so that a group assembled by hand
  * cannot produce a malformed message.
  */
 static int
@@ -165,6 +166,7 @@ check_group(const pgwire_field *f, const pgwire_group *g, pgwire_error *err)
 	const uint8_t *p = g->ptr;
 	const uint8_t *end = g->ptr ? g->ptr + g->len : g->ptr;
 	uint32_t	n = 0;
+	int			to_end = f->type == PGWIRE_T_LIST || f->type == PGWIRE_T_GROUP_COUNTED;
 
 	if (g->len > 0 && g->ptr == NULL)
 		return pgwire_error_set(err, PGWIRE_ERR_ARGUMENT, 0, "group \"%s\" has no bytes", f->name);
@@ -172,7 +174,7 @@ check_group(const pgwire_field *f, const pgwire_group *g, pgwire_error *err)
 	w.raw = g->ptr;
 	w.msgname = f->name;
 	w.err = err;
-	while (p < end && (f->type == PGWIRE_T_LIST || n < g->count))
+	while (p < end && (to_end || n < g->count))
 	{
 		if (f->type == PGWIRE_T_LIST && *p == 0)
 			return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, (size_t) (p - g->ptr),
@@ -182,7 +184,7 @@ check_group(const pgwire_field *f, const pgwire_group *g, pgwire_error *err)
 			return err ? err->status : PGWIRE_ERR_BAD_VALUE;
 		n++;
 	}
-	if (p != end || (f->type != PGWIRE_T_LIST && n != g->count))
+	if (p != end || (!to_end && n != g->count))
 		return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, (size_t) (p - g->ptr),
 								"group \"%s\" holds %u elements in %zu bytes, count says %u",
 								f->name, n, g->len, g->count);
@@ -269,6 +271,7 @@ put_field(pgwire_writer *w, const pgwire_field *f, const uint8_t *src, pgwire_er
 		case PGWIRE_T_GROUP16:
 		case PGWIRE_T_GROUP32:
 		case PGWIRE_T_LIST:
+		case PGWIRE_T_GROUP_COUNTED:
 			{
 				const pgwire_group *g = at;
 				int			rc = check_group(f, g, err);

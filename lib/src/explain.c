@@ -379,8 +379,8 @@ explain_visit(void *arg, const pgwire_visit *v)
 			lv->saved = before;
 			path_push_name(&st->path, v->field->name);
 			lv->group_len = st->path.len;
-			if (v->field->type == PGWIRE_T_LIST)
-				return 0;		/* no count word; the end byte gets the row */
+			if (v->field->type == PGWIRE_T_LIST || v->field->type == PGWIRE_T_GROUP_COUNTED)
+				return 0;		/* no count word (a list's end byte gets a row) */
 			pgwire_buf_printf(&st->value, "%u element%s", (unsigned) v->count,
 							  v->count == 1 ? "" : "s");
 			return emit(st, v, (const char *) st->path.data, v->depth);

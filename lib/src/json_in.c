@@ -404,6 +404,60 @@ check_keys(json_in *j, json_t *obj, const pgwire_layout *lay, const char *const 
 }
 
 /*
+ * The array of the GROUP_COUNTED group that field f counts (pgoutput
+ * Truncate's relation_count), or NULL when f counts none or the array is
+ * not given.
+ */
+static json_t *
+counted_array(const pgwire_layout *lay, const pgwire_field *f, json_t *obj,
+			  const char **name)
+{
+	for (unsigned i = 0; i < lay->nfields; i++)
+	{
+		const pgwire_field *g = &lay->fields[i];
+
+		if (g->type == PGWIRE_T_GROUP_COUNTED && g->size == f->offset && g != f)
+		{
+			json_t	   *a = json_object_get(obj, g->name);
+
+			*name = g->name;
+			return json_is_array(a) ? a : NULL;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A count of a later group (relation_count): derived from the array when
+ * absent, and when given it must equal the array's length, so that the
+ * JSON cannot describe a message the decoder would refuse.  *done is set
+ * when the field was written here.
+ */
+static int
+put_group_count(json_in *j, pgwire_writer *w, const pgwire_layout *lay,
+				const pgwire_field *f, json_t *obj, json_t *v, int *done)
+{
+	const char *gname = NULL;
+	json_t	   *a = counted_array(lay, f, obj, &gname);
+
+	*done = 0;
+	if (a == NULL)
+		return PGWIRE_OK;
+	if (v == NULL)
+	{
+		if (json_array_size(a) > INT32_MAX)
+			return fail(j, PGWIRE_ERR_RANGE, "%zu elements do not fit an Int32 count",
+						json_array_size(a));
+		pgwire_put_int32(w, (int32_t) json_array_size(a));
+		*done = 1;
+	}
+	else if (!json_is_integer(v) || json_integer_value(v) != (json_int_t) json_array_size(a))
+		return fail(j, PGWIRE_ERR_JSON, "\"%s\" must be the number of elements of \"%s\" (%zu)",
+					f->name, gname, json_array_size(a));
+	return PGWIRE_OK;
+}
+
+/*
  * Write the fields of a layout from the object's keys, in wire order.
  * top: the message's own layout, where PGWIRE_F_OPTIONAL applies.
  */
@@ -416,7 +470,12 @@ put_fields(json_in *j, pgwire_writer *w, const pgwire_layout *lay, json_t *obj, 
 		json_t	   *v = json_object_get(obj, f->name);
 		size_t		mark;
 		int			rc;
+		int			done;
 
+		if ((rc = put_group_count(j, w, lay, f, obj, v, &done)) != PGWIRE_OK)
+			return rc;
+		if (done)
+			continue;
 		if (v == NULL)
 		{
 			if (top && (f->flags & PGWIRE_F_OPTIONAL))
@@ -455,7 +514,11 @@ put_element(json_in *j, pgwire_writer *w, const pgwire_layout *elem, json_t *e)
 	return put_fields(j, w, elem, e, 0);
 }
 
-/* GROUP16 / GROUP32 / LIST from a JSON array; the count is its length. */
+/*
+ * GROUP16 / GROUP32 / LIST / GROUP_REST from a JSON array; the count is its
+ * length (GROUP_COUNTED writes none: its count is a field of its own, which
+ * the message's check compares).
+ */
 static int
 put_group(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 {
@@ -632,6 +695,7 @@ put_field(json_in *j, pgwire_writer *w, const pgwire_field *f, json_t *v)
 		case PGWIRE_T_GROUP16:
 		case PGWIRE_T_GROUP32:
 		case PGWIRE_T_LIST:
+		case PGWIRE_T_GROUP_COUNTED:
 			rc = put_group(j, w, f, v);
 			break;
 		default:

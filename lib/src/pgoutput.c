@@ -149,27 +149,12 @@ check_values(const pgwire_msg *m, pgwire_error *err)
 										"content length of Message is negative");
 			break;
 		case PGWIRE_MSG_LR_TRUNCATE:
-			{
-				const pgwire_slice *oids = &m->u.lr_truncate.relation_oids;
-				size_t		cpos = (m->present & BIT(0)) ? 5 : 1;
-				size_t		need;
-
-				if (m->u.lr_truncate.relation_count < 0)
-					return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, cpos,
-											"relation count %d of Truncate is negative",
-											m->u.lr_truncate.relation_count);
-				need = (size_t) m->u.lr_truncate.relation_count * 4;
-				/* offsets as the walker's: the field start, or the first extra byte */
-				if (oids->len < need)
-					return pgwire_error_set(err, PGWIRE_ERR_TRUNCATED, cpos + 5,
-											"Truncate of %d relations has only %zu bytes of OIDs",
-											m->u.lr_truncate.relation_count, oids->len);
-				if (oids->len > need)
-					return pgwire_error_set(err, PGWIRE_ERR_TRAILING, cpos + 5 + need,
-											"%zu bytes follow the last relation OID of Truncate",
-											oids->len - need);
-				break;
-			}
+			/* the walk read relation_count OIDs, taking a negative one as 0 */
+			if (m->u.lr_truncate.relation_count < 0)
+				return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, (m->present & BIT(0)) ? 5 : 1,
+										"relation count %d of Truncate is negative",
+										m->u.lr_truncate.relation_count);
+			break;
 		default:
 			break;
 	}

@@ -195,6 +195,14 @@ walk_group(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 									w->msgname);
 		count = (uint32_t) c;
 	}
+	else if (f->type == PGWIRE_T_GROUP_COUNTED && (store || w->stored))
+	{
+		int32_t		c;
+
+		/* the count field came earlier in this layout and is stored */
+		memcpy(&c, (store ? store : w->stored) + f->size, sizeof(c));
+		count = c < 0 ? 0 : (uint32_t) c;
+	}
 	else if (w->stored)
 		count = ((const pgwire_group *) (w->stored + f->offset))->count;
 
@@ -206,7 +214,26 @@ walk_group(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 	p += countlen;
 	start = p;
 
-	if (f->type == PGWIRE_T_LIST)
+	if (f->type == PGWIRE_T_GROUP_COUNTED && store == NULL && w->stored == NULL)
+	{
+		/* a group checked on its own (encoder, iterator): up to its end */
+		count = 0;
+		while (p < end)
+		{
+			const uint8_t *elem = p;
+
+			if ((rc = emit_group(w, PGWIRE_EV_ELEM_BEGIN, f, depth, count, begin_count, elem,
+								 *pp, countlen, begin_count)) != 0)
+				return rc;
+			if ((rc = pgwire_walk_fields(w, f->elem, &p, end, NULL, depth + 1, count)) != 0)
+				return rc;
+			if ((rc = emit_group(w, PGWIRE_EV_ELEM_END, f, depth, count, begin_count, elem,
+								 *pp, countlen, begin_count)) != 0)
+				return rc;
+			count++;
+		}
+	}
+	else if (f->type == PGWIRE_T_LIST)
 	{
 		count = 0;
 		while (p < end && *p != 0)
@@ -289,7 +316,8 @@ walk_field(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 	size_t		dlen = 0;
 	uint8_t		is_null = 0;
 
-	if (f->type == PGWIRE_T_GROUP16 || f->type == PGWIRE_T_GROUP32 || f->type == PGWIRE_T_LIST)
+	if (f->type == PGWIRE_T_GROUP16 || f->type == PGWIRE_T_GROUP32 || f->type == PGWIRE_T_LIST ||
+		f->type == PGWIRE_T_GROUP_COUNTED)
 		return walk_group(w, f, pp, end, store, depth);
 
 	if (size)

@@ -954,9 +954,7 @@ collect(void *arg, const pgwire_visit *v)
 		return 0;
 	}
 	pc->type = v->field->type;
-	/* Truncate's OIDs are Byten by layout but counted by relation_count */
-	pc->rest = v->field->type == PGWIRE_T_BYTES && v->field->size == 0 &&
-		strcmp(v->field->name, "relation_oids") != 0;
+	pc->rest = v->field->type == PGWIRE_T_BYTES && v->field->size == 0;
 	ps->n++;
 	return 0;
 }

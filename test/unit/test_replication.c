@@ -350,6 +350,53 @@ test_relcache_json(void)
 		ok(jrc == PGWIRE_OK && memmem(b.data, b.len, "\"commit_lsn\":\"0/153B218\"", 24) != NULL,
 		   "Commit as JSON has commit_lsn 0/153B218: %.*s", (int) b.len, (const char *) b.data);
 	}
+
+	/*
+	 * Truncate's OIDs (counted by relation_count, which the options byte
+	 * separates from them) are an array of numbers, whatever their bytes;
+	 * the JSON encodes back to the same bytes, relation_count may be left
+	 * out, and a count that disagrees with the array is refused.
+	 */
+	pgwire_buf_reset(&b);
+	nr = unhex("54 00000002 01 00004000 ffffffff", rel);
+	ok_int(pgwire_decode_pgoutput(rel, nr, 1, NULL, &m, &err), PGWIRE_OK, "Truncate of two OIDs decodes");
+	{
+		const char *want = "{\"direction\":\"backend\",\"type\":\"T\",\"message\":\"Truncate\","
+			"\"relation_count\":2,\"options\":1,\"relation_oids\":[16384,4294967295]}";
+		pgwire_buf enc;
+		pgwire_error jerr;
+		static const char *no_count = "{\"direction\":\"backend\",\"type\":\"T\",\"message\":\"Truncate\","
+			"\"options\":1,\"relation_oids\":[16384,4294967295]}";
+		static const char *bad_count = "{\"direction\":\"backend\",\"type\":\"T\",\"message\":\"Truncate\","
+			"\"relation_count\":3,\"options\":1,\"relation_oids\":[16384,4294967295]}";
+
+		ok(pgwire_json_write(&m, &b, 0) == PGWIRE_OK && b.len == strlen(want) &&
+		   memcmp(b.data, want, b.len) == 0,
+		   "Truncate as JSON: relation_oids as numbers: %.*s", (int) b.len, (const char *) b.data);
+		pgwire_buf_init(&enc, NULL);
+		ok(pgwire_json_encode((const char *) b.data, b.len, &enc, &jerr) == PGWIRE_OK &&
+		   enc.len == nr && memcmp(enc.data, rel, nr) == 0, "Truncate JSON encodes back to its bytes");
+		pgwire_buf_reset(&enc);
+		ok(pgwire_json_encode(no_count, strlen(no_count), &enc, &jerr) == PGWIRE_OK &&
+		   enc.len == nr && memcmp(enc.data, rel, nr) == 0,
+		   "Truncate JSON without relation_count: the count is the array's length");
+		pgwire_buf_reset(&enc);
+		ok_int(pgwire_json_encode(bad_count, strlen(bad_count), &enc, &jerr), PGWIRE_ERR_JSON,
+			   "Truncate JSON whose relation_count disagrees with relation_oids is refused");
+		ok(enc.len == 0, "nothing written for the refused Truncate: %s", jerr.detail);
+		pgwire_buf_free(&enc);
+	}
+	/* the byte map names each OID; the trace prints them as Int32s, as libpq prints OIDs */
+	pgwire_buf_reset(&b);
+	ok(pgwire_explain_write(&m, &b) == PGWIRE_OK &&
+	   memmem(b.data, b.len, "relation_oids[1]", 16) != NULL &&
+	   memmem(b.data, b.len, "4294967295", 10) != NULL,
+	   "Truncate byte map has relation_oids[1] = 4294967295:\n%.*s", (int) b.len, (const char *) b.data);
+	pgwire_buf_reset(&b);
+	ok(pgwire_trace_write(&m, &b, PGWIRE_TRACE_SUPPRESS_TIMESTAMPS, 0) == PGWIRE_OK &&
+	   b.len == strlen("B\t14\tTruncate\t 2 \\x01 16384 -1\n") &&
+	   memcmp(b.data, "B\t14\tTruncate\t 2 \\x01 16384 -1\n", b.len) == 0,
+	   "Truncate trace line: %.*s", (int) b.len, (const char *) b.data);
 	pgwire_buf_free(&b);
 	pgwire_relcache_free(rc);
 }

@@ -493,7 +493,7 @@ typedef struct pgwire_msg
 			uint32_t	xid;	/* [xid] */
 			int32_t		relation_count;
 			uint8_t		options;	/* 1 CASCADE, 2 RESTART IDENTITY */
-			pgwire_slice relation_oids; /* relation_count Int32 OIDs */
+			pgwire_group relation_oids; /* relation_count Int32 OIDs */
 		}			lr_truncate;
 		struct
 		{
@@ -574,11 +574,16 @@ typedef enum pgwire_wire_type
 	PGWIRE_T_LIST,				/* elements until a 0x00 byte, which ends it */
 	PGWIRE_T_LSN,				/* Int64 WAL position, shown "X/X" */
 	PGWIRE_T_TIMESTAMP,			/* Int64 microseconds since 2000-01-01 UTC */
-	PGWIRE_T_TUPLE_COLUMN		/* pgoutput TupleData column: Byte1 kind 'n'
+	PGWIRE_T_TUPLE_COLUMN,		/* pgoutput TupleData column: Byte1 kind 'n'
 								 * (NULL), 'u' (unchanged TOAST), or 't'/'b'
 								 * then Int32 n and Byten; stored as
 								 * pgwire_tuple_column; visited with ival =
 								 * kind, is_null for 'n' */
+	PGWIRE_T_GROUP_COUNTED		/* count elements and no count word: the
+								 * count is the earlier Int32 field stored
+								 * at offset .size (pgoutput Truncate's
+								 * relation_count before its options byte);
+								 * a negative count reads as 0 */
 } pgwire_wire_type;
 
 /* One pgoutput TupleData column (Logical Replication Message Formats). */

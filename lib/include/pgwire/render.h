@@ -61,8 +61,9 @@ PGWIRE_EXPORT int pgwire_json_write_raw(pgwire_direction dir, uint64_t offset,
  * JSON in, bytes out: json[0..len) is one message object or an array of
  * them, in the schema pgwire_json_write() / pgwire_json_write_raw()
  * produce; the wire bytes of all of them are appended to out.  Derived
- * keys ("length", "type", fixed codes such as Authentication "code") may
- * be omitted and are checked when present; "offset", "inferred" and a raw
+ * keys ("length", "type", fixed codes such as Authentication "code", a
+ * count kept apart from its array such as Truncate's "relation_count")
+ * may be omitted and are checked when present; "offset", "inferred" and a raw
  * object's "error" are ignored; "direction" is required for CopyData,
  * CopyDone and Unknown; every other layout field is required; unknown and
  * duplicate keys are errors.  Parsed with jansson.
