@@ -170,6 +170,28 @@ emit_group(pgwire_walker *w, pgwire_event event, const pgwire_field *f, int dept
 	return emit_event(w, event, f, depth, index, count, at, raw, len, ival, NULL, 0, 0);
 }
 
+/*
+ * Element index of group f at *pp: its ELEM_BEGIN and ELEM_END events
+ * around its fields.  gstart/countlen: the group's count word, which the
+ * element events carry as the group's position.
+ */
+static int
+walk_elem(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp, const uint8_t *end,
+		  int depth, uint32_t index, uint32_t begin_count, const uint8_t *gstart,
+		  size_t countlen)
+{
+	const uint8_t *elem = *pp;
+	int			rc;
+
+	if ((rc = emit_group(w, PGWIRE_EV_ELEM_BEGIN, f, depth, index, begin_count, elem,
+						 gstart, countlen, begin_count)) != 0)
+		return rc;
+	if ((rc = pgwire_walk_fields(w, f->elem, pp, end, NULL, depth + 1, index)) != 0)
+		return rc;
+	return emit_group(w, PGWIRE_EV_ELEM_END, f, depth, index, begin_count, elem,
+					  gstart, countlen, begin_count);
+}
+
 static int
 walk_group(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 		   const uint8_t *end, uint8_t *store, int depth)
@@ -214,43 +236,23 @@ walk_group(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 	p += countlen;
 	start = p;
 
-	if (f->type == PGWIRE_T_GROUP_COUNTED && store == NULL && w->stored == NULL)
+	if (f->type == PGWIRE_T_LIST ||
+		(f->type == PGWIRE_T_GROUP_COUNTED && store == NULL && w->stored == NULL))
 	{
-		/* a group checked on its own (encoder, iterator): up to its end */
-		count = 0;
-		while (p < end)
-		{
-			const uint8_t *elem = p;
+		/*
+		 * A list runs to its zero byte; a counted group checked on its own
+		 * (encoder, iterator), whose count field is not at hand, to its end.
+		 */
+		int			list = f->type == PGWIRE_T_LIST;
 
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_BEGIN, f, depth, count, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
-				return rc;
-			if ((rc = pgwire_walk_fields(w, f->elem, &p, end, NULL, depth + 1, count)) != 0)
-				return rc;
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_END, f, depth, count, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
+		count = 0;
+		while (p < end && !(list && *p == 0))
+		{
+			if ((rc = walk_elem(w, f, &p, end, depth, count, begin_count, *pp, countlen)) != 0)
 				return rc;
 			count++;
 		}
-	}
-	else if (f->type == PGWIRE_T_LIST)
-	{
-		count = 0;
-		while (p < end && *p != 0)
-		{
-			const uint8_t *elem = p;
-
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_BEGIN, f, depth, count, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
-				return rc;
-			if ((rc = pgwire_walk_fields(w, f->elem, &p, end, NULL, depth + 1, count)) != 0)
-				return rc;
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_END, f, depth, count, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
-				return rc;
-			count++;
-		}
-		if (p >= end)
+		if (list && p >= end)
 			return pgwire_error_set(w->err, PGWIRE_ERR_TRUNCATED, OFF(w, p),
 									"list \"%s\" of %s has no terminating zero byte",
 									f->name, w->msgname);
@@ -271,18 +273,8 @@ walk_group(pgwire_walker *w, const pgwire_field *f, const uint8_t **pp,
 	else
 	{
 		for (uint32_t i = 0; i < count; i++)
-		{
-			const uint8_t *elem = p;
-
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_BEGIN, f, depth, i, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
+			if ((rc = walk_elem(w, f, &p, end, depth, i, begin_count, *pp, countlen)) != 0)
 				return rc;
-			if ((rc = pgwire_walk_fields(w, f->elem, &p, end, NULL, depth + 1, i)) != 0)
-				return rc;
-			if ((rc = emit_group(w, PGWIRE_EV_ELEM_END, f, depth, i, begin_count, elem,
-								 *pp, countlen, begin_count)) != 0)
-				return rc;
-		}
 	}
 
 	if (store)
