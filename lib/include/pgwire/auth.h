@@ -68,9 +68,9 @@ PGWIRE_EXPORT int pgwire_md5_response(const char *user, const char *password,
  * not valid UTF-8 or fails a check, PostgreSQL uses the raw bytes; so does
  * this function, and *used_raw (when not NULL) tells which happened.
  * The tables are GNU libidn's stringprep "SASLprep" profile (Unicode 3.2,
- * as RFC 4013 specifies), loaded at run time from libidn.so.12; without
- * it every non-ASCII string takes the raw fallback.  Appends the result (NUL-terminated, the NUL not
- * counted in out->len) to out.  PGWIRE_OK or PGWIRE_ERR_NOMEM.
+ * as RFC 4013 specifies; libpgwire links libidn).  Appends the result
+ * (NUL-terminated, the NUL not counted in out->len) to out.  PGWIRE_OK or
+ * PGWIRE_ERR_NOMEM.
  */
 PGWIRE_EXPORT int pgwire_saslprep(const char *in, pgwire_buf *out, int *used_raw);
 
