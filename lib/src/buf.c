@@ -126,20 +126,26 @@ pgwire_buf_printf(pgwire_buf *b, const char *fmt,...)
 {
 	va_list		ap;
 	int			n;
+	size_t		room;
 
 	if (b->status != PGWIRE_OK)
 		return b->status;
+	/* first into the spare room: most lines fit, and then one pass does */
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? (char *) b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return pgwire_buf_fail(b, PGWIRE_ERR_ARGUMENT);
-	/* one more for vsnprintf's NUL, which len does not count */
-	if (pgwire_buf_reserve(b, (size_t) n + 1) != PGWIRE_OK)
-		return b->status;
-	va_start(ap, fmt);
-	vsnprintf((char *) b->data + b->len, (size_t) n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t) n >= room)
+	{
+		/* one more for vsnprintf's NUL, which len does not count */
+		if (pgwire_buf_reserve(b, (size_t) n + 1) != PGWIRE_OK)
+			return b->status;
+		va_start(ap, fmt);
+		vsnprintf((char *) b->data + b->len, (size_t) n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t) n;
 	return PGWIRE_OK;
 }
