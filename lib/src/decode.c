@@ -199,6 +199,17 @@ fast_fixed_group(const uint8_t **pp, const uint8_t *end, size_t size, pgwire_gro
 	return 1;
 }
 
+/* A group's Int16 count at *p: read it, advance past it. */
+static inline int
+fast_count16(const uint8_t **p, const uint8_t *end, uint32_t *count)
+{
+	if (end - *p < 2)
+		return 0;
+	*count = pgwire_get_u16(*p);
+	*p += 2;
+	return 1;
+}
+
 /* Int16 count then count values (Int32 length, -1 NULL, then the bytes). */
 static inline int
 fast_value_group(const uint8_t **pp, const uint8_t *end, pgwire_group *out)
@@ -207,10 +218,9 @@ fast_value_group(const uint8_t **pp, const uint8_t *end, pgwire_group *out)
 	const uint8_t *start;
 	uint32_t	count;
 
-	if (end - p < 2)
+	if (!fast_count16(&p, end, &count))
 		return 0;
-	count = pgwire_get_u16(p);
-	start = p += 2;
+	start = p;
 	for (uint32_t i = 0; i < count; i++)
 	{
 		int32_t		n;
@@ -241,10 +251,9 @@ fast_column_group(const uint8_t **pp, const uint8_t *end, pgwire_group *out)
 	const uint8_t *start;
 	uint32_t	count;
 
-	if (end - p < 2)
+	if (!fast_count16(&p, end, &count))
 		return 0;
-	count = pgwire_get_u16(p);
-	start = p += 2;
+	start = p;
 	for (uint32_t i = 0; i < count; i++)
 	{
 		const uint8_t *nul = pgwire_find_nul(p, (size_t) (end - p));

@@ -176,17 +176,28 @@ append(pgwire_reader *r, const uint8_t *data, size_t len)
 	return PGWIRE_OK;
 }
 
+/*
+ * What both feeds do first: check the arguments and drop what was
+ * consumed (earlier frames are invalidated here).  1 when there are bytes
+ * to take, else 0 with *rc the result.
+ */
+static int
+feed_begin(pgwire_reader *r, const void *data, size_t len, int *rc)
+{
+	*rc = PGWIRE_OK;
+	if (r == NULL || (data == NULL && len > 0))
+		*rc = PGWIRE_ERR_ARGUMENT;
+	else if (len > 0)
+		*rc = settle(r);
+	return *rc == PGWIRE_OK && len > 0;
+}
+
 int
 pgwire_reader_feed(pgwire_reader *r, const void *data, size_t len)
 {
 	int			rc;
 
-	if (r == NULL || (data == NULL && len > 0))
-		return PGWIRE_ERR_ARGUMENT;
-	if (len == 0)
-		return PGWIRE_OK;
-	/* drop what was consumed; earlier frames are invalidated here */
-	if ((rc = settle(r)) != PGWIRE_OK)
+	if (!feed_begin(r, data, len, &rc))
 		return rc;
 	return append(r, data, len);
 }
@@ -231,11 +242,7 @@ pgwire_reader_feed_borrowed(pgwire_reader *r, const void *data, size_t len)
 	const uint8_t *d = data;
 	int			rc;
 
-	if (r == NULL || (data == NULL && len > 0))
-		return PGWIRE_ERR_ARGUMENT;
-	if (len == 0)
-		return PGWIRE_OK;
-	if ((rc = settle(r)) != PGWIRE_OK)
+	if (!feed_begin(r, data, len, &rc))
 		return rc;
 	/* framing outside the typed phase is left to the copying path */
 	if (r->phase != PGWIRE_PHASE_TYPED || r->error.status != PGWIRE_OK)
