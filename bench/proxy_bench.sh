@@ -13,7 +13,7 @@
 #    set (VmHWM), which must not grow with the result.
 #
 #   bench/proxy_bench.sh [SECONDS_PER_RUN [ROUNDS]]   (default 5 and 3)
-# Ports: server 54336, proxies 55336-55338.  Not a test: run it and read
+# Ports: server 24336, proxies 25336-25338.  Not a test: run it and read
 # the numbers.  Each round also prints the cross-CPU wake-ups per
 # transaction (rescheduling and function-call interrupts, /proc/interrupts)
 # and at the end the proxy's own CPU time per transaction: they explain the
@@ -71,13 +71,13 @@ make -s -C tools >/dev/null || exit 1
 start_proxy() {
 	local port=$1 name=$2
 	shift 2
-	"$PGW" proxy --listen 127.0.0.1:$port --upstream 127.0.0.1:54336 "$@" 2>"$out/$name.err" &
+	"$PGW" proxy --listen 127.0.0.1:$port --upstream 127.0.0.1:24336 "$@" 2>"$out/$name.err" &
 	pids+=($!)
 	for _ in $(seq 50); do grep -qs listening "$out/$name.err" && return; sleep 0.1; done
 }
 
-pg_start bench 54336 "max_connections = 20" >/dev/null || exit 1
-pgbench -i -q -s 10 -h 127.0.0.1 -p 54336 -U postgres postgres >/dev/null 2>&1
+pg_start bench 24336 "max_connections = 20" >/dev/null || exit 1
+pgbench -i -q -s 10 -h 127.0.0.1 -p 24336 -U postgres postgres >/dev/null 2>&1
 
 tps() { pgbench -n -S -c 4 -j 2 -T "$T" -h 127.0.0.1 -p "$1" -U postgres postgres 2>/dev/null |
 	awk '/^tps/ {print int($3); exit}'; }
@@ -94,17 +94,17 @@ run() {
 	awk -v t="$t" -v i=$(($(ipis) - i0)) -v T="$T" 'BEGIN { printf "%d %.2f", t, t ? i / (t * T) : 0 }'
 }
 
-start_proxy 55336 traced --output "$out/trace" --format trace
+start_proxy 25336 traced --output "$out/trace" --format trace
 traced=${pids[-1]}
-start_proxy 55337 relay --format none
+start_proxy 25337 relay --format none
 relay=${pids[-1]}
 echo "pgbench -S -c 4 -j 2 -T $T, $ROUNDS rounds, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 d=0; p=0; r=0
 t0=$(cpu_ticks "$traced"); r0=$(cpu_ticks "$relay")
 for i in $(seq "$ROUNDS"); do
-	read -r a ai <<<"$(run 54336)"
-	read -r b bi <<<"$(run 55336)"
-	read -r c ci <<<"$(run 55337)"
+	read -r a ai <<<"$(run 24336)"
+	read -r b bi <<<"$(run 25336)"
+	read -r c ci <<<"$(run 25337)"
 	echo "round $i: direct $a, traced $b, relay only $c tps" \
 		"(cross-CPU wake-ups per transaction: $ai, $bi, $ci)"
 	d=$((d + a)); p=$((p + b)); r=$((r + c))
@@ -123,11 +123,11 @@ awk -v d="$d" -v p="$p" -v r="$r" -v n="$ROUNDS" -v T="$T" -v hz="$(getconf CLK_
 
 echo
 echo "500 MB result through the proxy (trace to /dev/null)"
-start_proxy 55338 big --output /dev/null --format trace
+start_proxy 25338 big --output /dev/null --format trace
 big=${pids[-1]}
 before=$(awk '/VmHWM/ {print $2}' /proc/$big/status)
 start=$(date +%s.%N)
-psql -X -h 127.0.0.1 -p 55338 -U postgres -d postgres \
+psql -X -h 127.0.0.1 -p 25338 -U postgres -d postgres \
 	-c "select repeat('x', 1000) from generate_series(1, 500000)" | wc -c >"$out/bytes"
 end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print $2}' /proc/$big/status)

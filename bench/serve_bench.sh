@@ -9,7 +9,7 @@
 #
 # Both servers run on this machine with scram-sha-256 turned off (trust):
 # the connection is made once per client, so authentication does not
-# count.  Ports: PostgreSQL 54381, pgwire serve 55386.  Not a test.
+# count.  Ports: PostgreSQL 24381, pgwire serve 25386.  Not a test.
 set -eu
 cd "$(dirname "$0")/.."
 . test/lib/pg.sh
@@ -32,14 +32,14 @@ ddl="CREATE TABLE accounts(aid int8 PRIMARY KEY, bid int8, abalance int8, filler
 fill="WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $ROWS)
       INSERT INTO accounts SELECT i, (i - 1) / 100000 + 1, 0, 'x' FROM s"
 
-pg_start b65 54381 "shared_buffers = 128MB" >/dev/null
-psql -X -q -h 127.0.0.1 -p 54381 -U postgres -c "$ddl" -c "$fill" -c "VACUUM ANALYZE accounts" postgres
+pg_start b65 24381 "shared_buffers = 128MB" >/dev/null
+psql -X -q -h 127.0.0.1 -p 24381 -U postgres -c "$ddl" -c "$fill" -c "VACUUM ANALYZE accounts" postgres
 
 rm -f "$out/serve_bench.db"*
-"$PGW" serve --sqlite "$out/serve_bench.db" --listen 127.0.0.1:55386 --quiet &
+"$PGW" serve --sqlite "$out/serve_bench.db" --listen 127.0.0.1:25386 --quiet &
 serve_pid=$!
 sleep 0.5
-psql -X -q -h 127.0.0.1 -p 55386 -U bench -c "$ddl" -c "$fill" x
+psql -X -q -h 127.0.0.1 -p 25386 -U bench -c "$ddl" -c "$fill" x
 
 cat >"$out/select.sql" <<EOF
 \\set aid random(1, $ROWS)
@@ -53,8 +53,8 @@ run() {
 
 printf '%-10s %-9s %12s %12s\n' mode clients "pgwire serve" "PostgreSQL"
 for mode in simple extended prepared; do
-	a=$(run "host=127.0.0.1 port=55386 user=bench dbname=x" $mode)
-	b=$(run "host=127.0.0.1 port=54381 user=postgres dbname=postgres" $mode)
+	a=$(run "host=127.0.0.1 port=25386 user=bench dbname=x" $mode)
+	b=$(run "host=127.0.0.1 port=24381 user=postgres dbname=postgres" $mode)
 	printf '%-10s %-9s %12s %12s\n' "$mode" "$CLIENTS" "$a" "$b"
 done
 

@@ -2,12 +2,12 @@
  * examples/echo_server.c
  *    A complete PostgreSQL server on libpgwire's backend state machine
  *    (pgwire/server.h): answers every simple query with its own text as
- *    one row of one text column "echo".  Listens on 127.0.0.1:55387, one
+ *    one row of one text column "echo".  Listens on 127.0.0.1:25387, one
  *    connection at a time, trust authentication.  tools/serve.c is the
  *    full example (extended protocol, passwords, TLS, many connections).
  *
  *    cc echo_server.c $(pkg-config --cflags --libs pgwire) -o echo_server
- *    psql "host=127.0.0.1 port=55387 user=me" -c "hello, wire"
+ *    psql "host=127.0.0.1 port=25387 user=me" -c "hello, wire"
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -32,7 +32,7 @@ main(void)
 {
 	pgwire_backend_app app = {.query = echo};
 	pgwire_backend_options opts = {.app = &app, .process_id = 1, .secret_key = 42};
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(55387)};
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(25387)};
 	int			one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0), fd;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

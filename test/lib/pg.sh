@@ -10,6 +10,10 @@
 #   pg_psql ...          psql -X -q -v ON_ERROR_STOP=1 against it
 #   pg_stop NAME         stop it and remove its files
 #
+# Fixed test ports are 24xxx and 25xxx, below Linux's ephemeral range
+# (32768-60999): a port in that range can be held by another connection's
+# client side, even in TIME_WAIT, and then a server cannot bind it.
+#
 # initdb and postgres refuse to run as root, so as root they run as the
 # postgres user.
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
