@@ -6,18 +6,7 @@
 -- JSON are 22023 (invalid parameter value); messages that do not fit
 -- their wire fields are 54000 (program limit exceeded).
 --
--- try(statement): run it and show the SQLSTATE, message and detail of its
--- error, or 'no error'
-CREATE FUNCTION try(statement text, OUT state text, OUT message text, OUT detail text)
-LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE statement;
-	state := 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-		detail = PG_EXCEPTION_DETAIL;
-END
-$$;
+-- try(statement) is defined in init.sql.
 \pset format unaligned
 \pset fieldsep ' | '
 \pset footer off

@@ -39,6 +39,19 @@ JOIN pg_extension e ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = 
 WHERE e.extname = 'pgwire'
 ORDER BY p.proname;
 
+-- try(statement): run it and show the SQLSTATE, message and detail of its
+-- error, or 'no error' (errors.sql and replication.sql use it)
+CREATE FUNCTION try(statement text, OUT state text, OUT message text, OUT detail text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE statement;
+	state := 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+		detail = PG_EXCEPTION_DETAIL;
+END
+$$;
+
 -- message n (from 1) of one direction of a capture, as its wire bytes
 CREATE FUNCTION captured(capture_id text, direction text, n int) RETURNS bytea
 LANGUAGE sql STABLE STRICT

@@ -14,19 +14,8 @@
 -- stand for), and separate queries check how the varying values relate.
 --
 
--- try(statement): run it and show the SQLSTATE, message and detail of its
--- error, or 'no error' (as in errors.sql)
-CREATE OR REPLACE FUNCTION try(statement text, OUT state text, OUT message text,
-	OUT detail text)
-LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE statement;
-	state := 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-		detail = PG_EXCEPTION_DETAIL;
-END
-$$;
+-- try(statement), which shows an error's SQLSTATE, message and detail, is
+-- defined in init.sql.
 
 -- a message with its varying values replaced (see above)
 CREATE FUNCTION masked(m jsonb, row_lsn pg_lsn, row_xid xid) RETURNS jsonb
