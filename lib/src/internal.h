@@ -74,6 +74,17 @@ pgwire_is_auth_request(pgwire_msg_kind kind)
  */
 int			pgwire_timestamp_tm(int64_t us, struct tm *tm, int *micros);
 
+/*
+ * json_out.c: the JSON writers of byte strings, shared with relcache.c's
+ * tuple objects.  put_text: a string when strict UTF-8 without NUL, else
+ * {"hex":...}, the lossless rule of the JSON schema; put_hex: always
+ * {"hex":...}; put_lossy: always a string, U+FFFD for each byte that is
+ * not part of strict UTF-8 (for keys and our own error details).
+ */
+extern void pgwire_json_put_text(pgwire_buf *b, const uint8_t *s, size_t n);
+extern void pgwire_json_put_hex(pgwire_buf *b, const uint8_t *s, size_t n);
+extern void pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *s, size_t n);
+
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
 pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);

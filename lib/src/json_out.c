@@ -98,9 +98,9 @@ put_upper_hex(pgwire_buf *b, uint32_t v)
 	put(b, tmp + 8 - n, (size_t) n);
 }
 
-/* {"hex":"..."}: lowercase, written in place. */
-static void
-put_hex_object(pgwire_buf *b, const uint8_t *p, size_t n)
+/* {"hex":"..."}: lowercase, written in place (internal.h). */
+void
+pgwire_json_put_hex(pgwire_buf *b, const uint8_t *p, size_t n)
 {
 	PUTS(b, "{\"hex\":\"");
 	if (n > (SIZE_MAX - 2) / 2)
@@ -224,11 +224,12 @@ static const uint8_t plain[256] = {
 
 /*
  * Bytes as a JSON string if they are strict UTF-8 without NUL, else as
- * {"hex":...}.  Written optimistically in one pass; on the first bad byte
- * the partial string is cut off and the hex form written instead.
+ * {"hex":...} (internal.h).  Written optimistically in one pass; on the
+ * first bad byte the partial string is cut off and the hex form written
+ * instead.
  */
-static void
-put_text(pgwire_buf *b, const uint8_t *s, size_t n)
+void
+pgwire_json_put_text(pgwire_buf *b, const uint8_t *s, size_t n)
 {
 	size_t		start = b->len;
 	size_t		run = 0;
@@ -269,7 +270,7 @@ put_text(pgwire_buf *b, const uint8_t *s, size_t n)
 hex:
 	if (b->status == PGWIRE_OK)
 		b->len = start;
-	put_hex_object(b, s, n);
+	pgwire_json_put_hex(b, s, n);
 }
 
 /* Byte1: a one-character string if printable ASCII, else {"hex":"xx"}. */
@@ -286,7 +287,7 @@ put_byte1(pgwire_buf *b, uint8_t c)
 		PUTS(b, "\"");
 	}
 	else
-		put_hex_object(b, &c, 1);
+		pgwire_json_put_hex(b, &c, 1);
 }
 
 /*
@@ -325,7 +326,7 @@ put_tuple_column(pgwire_buf *b, const pgwire_visit *v)
 	if (v->ival == 't' || v->ival == 'b')
 	{
 		PUTS(b, ",\"value\":");
-		put_text(b, v->data, v->dlen);
+		pgwire_json_put_text(b, v->data, v->dlen);
 	}
 	PUTS(b, "}");
 }
@@ -355,13 +356,13 @@ put_value(pgwire_buf *b, const pgwire_visit *v)
 			break;
 		case PGWIRE_T_STRING:
 		case PGWIRE_T_BYTES:
-			put_text(b, v->data, v->dlen);
+			pgwire_json_put_text(b, v->data, v->dlen);
 			break;
 		case PGWIRE_T_VALUE:
 			if (v->is_null)
 				PUTS(b, "null");
 			else
-				put_text(b, v->data, v->dlen);
+				pgwire_json_put_text(b, v->data, v->dlen);
 			break;
 		case PGWIRE_T_LSN:
 			PUTS(b, "\"");
@@ -543,14 +544,13 @@ pgwire_json_write(const pgwire_msg *m, pgwire_buf *out, unsigned flags)
 }
 
 /*
- * Error details are our own sentences but may quote bytes; anything that
- * is not UTF-8 there becomes U+FFFD so the object stays valid JSON.
+ * Bytes as a JSON string that is always valid: anything that is not strict
+ * UTF-8 becomes U+FFFD (internal.h).  For text that must be a string, such
+ * as our own error details, which may quote bytes.
  */
-static void
-put_detail(pgwire_buf *b, const char *s)
+void
+pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *p, size_t n)
 {
-	const uint8_t *p = (const uint8_t *) s;
-	size_t		n = strnlen(s, PGWIRE_DETAIL_MAX);
 	size_t		i = 0;
 
 	PUTS(b, "\"");
@@ -560,12 +560,12 @@ put_detail(pgwire_buf *b, const char *s)
 		size_t		k;
 
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
-			put(b, s + i++, 1);
+			put(b, (const char *) p + i++, 1);
 		else if (c < 0x80)
 			put_escape(b, p[i++]);
 		else if ((k = utf8_seq(p + i, n - i)) != 0)
 		{
-			put(b, s + i, k);
+			put(b, (const char *) p + i, k);
 			i += k;
 		}
 		else
@@ -594,13 +594,14 @@ pgwire_json_write_raw(pgwire_direction dir, uint64_t offset, const uint8_t *data
 		put_uint(out, offset);
 	}
 	PUTS(out, ",\"raw\":");
-	put_hex_object(out, data, len);
+	pgwire_json_put_hex(out, data, len);
 	if (err != NULL)
 	{
 		PUTS(out, ",\"error\":{\"status\":\"");
 		pgwire_buf_puts(out, pgwire_status_name(err->status));
 		PUTS(out, "\",\"detail\":");
-		put_detail(out, err->detail);
+		pgwire_json_put_lossy(out, (const uint8_t *) err->detail,
+							  strnlen(err->detail, PGWIRE_DETAIL_MAX));
 		PUTS(out, ",\"offset\":");
 		put_uint(out, err->offset);
 		PUTS(out, "}");

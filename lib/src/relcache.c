@@ -166,110 +166,6 @@ pgwire_relcache_get(const pgwire_relcache *rc, uint32_t oid)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const uint8_t *p, size_t avail)
-{
-	size_t		n;
-	uint32_t	cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0)
-		n = 2, cp = p[0] & 0x1F;
-	else if ((p[0] & 0xF0) == 0xE0)
-		n = 3, cp = p[0] & 0x0F;
-	else if ((p[0] & 0xF8) == 0xF0)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-	{
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		(cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		return 0;
-	return n;
-}
-
-/*
- * Whether s[0..len) may be a JSON string: strict UTF-8 without NUL, the
- * rule json_out.c applies to every text field (README, "JSON schema").
- */
-static int
-json_string_ok(const uint8_t *s, size_t len)
-{
-	size_t		n;
-
-	for (size_t i = 0; i < len; i += n)
-	{
-		n = s[i] == 0 ? 0 : utf8_len(s + i, len - i);
-		if (n == 0)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * A JSON string of bytes.  A byte that is not part of valid UTF-8 becomes
- * U+FFFD, as in json_out.c's error details: only for column names, which
- * as keys must be strings (the Relation message itself keeps their bytes).
- */
-static void
-json_string(pgwire_buf *out, const uint8_t *s, size_t len)
-{
-	pgwire_buf_append(out, "\"", 1);
-	for (size_t i = 0; i < len;)
-	{
-		uint8_t		c = s[i];
-		size_t		n = utf8_len(s + i, len - i);
-
-		if (c == '"' || c == '\\')
-		{
-			pgwire_buf_printf(out, "\\%c", c);
-			i++;
-		}
-		else if (c < 0x20)
-		{
-			pgwire_buf_printf(out, "\\u%04x", c);
-			i++;
-		}
-		else if (n == 0)
-		{
-			pgwire_buf_puts(out, "\\ufffd");
-			i++;
-		}
-		else
-		{
-			pgwire_buf_append(out, s + i, n);
-			i += n;
-		}
-	}
-	pgwire_buf_append(out, "\"", 1);
-}
-
-/* {"hex":"..."}, lowercase, as json_out.c writes bytes */
-static void
-json_hex(pgwire_buf *out, const uint8_t *s, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	pgwire_buf_puts(out, "{\"hex\":\"");
-	for (size_t i = 0; i < len; i++)
-	{
-		char		h[2] = {digits[s[i] >> 4], digits[s[i] & 0xf]};
-
-		pgwire_buf_append(out, h, 2);
-	}
-	pgwire_buf_puts(out, "\"}");
-}
-
 int
 pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgwire_buf *out)
 {
@@ -284,8 +180,9 @@ pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgw
 		if (i > 0)
 			pgwire_buf_append(out, ",", 1);
 		if (rel && i < rel->ncolumns)
-			json_string(out, (const uint8_t *) rel->columns[i].name,
-						strlen(rel->columns[i].name));
+			/* a key must be a string: bytes not UTF-8 become U+FFFD */
+			pgwire_json_put_lossy(out, (const uint8_t *) rel->columns[i].name,
+								  strlen(rel->columns[i].name));
 		else
 			pgwire_buf_printf(out, "\"%u\"", i + 1);
 		pgwire_buf_append(out, ":", 1);
@@ -299,13 +196,10 @@ pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgw
 				break;
 			case 't':
 				/* text in an encoding other than UTF-8 keeps its bytes */
-				if (json_string_ok(col.value.ptr, (size_t) col.value.len))
-					json_string(out, col.value.ptr, (size_t) col.value.len);
-				else
-					json_hex(out, col.value.ptr, (size_t) col.value.len);
+				pgwire_json_put_text(out, col.value.ptr, (size_t) col.value.len);
 				break;
 			default:
-				json_hex(out, col.value.ptr, (size_t) col.value.len);
+				pgwire_json_put_hex(out, col.value.ptr, (size_t) col.value.len);
 				break;
 		}
 		i++;

@@ -420,7 +420,7 @@ test_tuple_json_text(void)
 		{"UTF-8", "6e61c3af7665", "\"na\xc3\xafve\""},
 		{"UTF-8, four bytes", "f09f9880", "\"\xf0\x9f\x98\x80\""},
 		{"empty", "", "\"\""},
-		{"controls, quote, backslash, DEL", "0a225c7f", "\"\\u000a\\\"\\\\\x7f\""},
+		{"controls, quote, backslash, DEL", "0a225c7f", "\"\\n\\\"\\\\\x7f\""},
 		{"LATIN1", "6e61ef7665", "{\"hex\":\"6e61ef7665\"}"},
 		{"WIN1251", "eff0e8e2e5f2", "{\"hex\":\"eff0e8e2e5f2\"}"},
 		{"EUC-JP", "c6fccbdc", "{\"hex\":\"c6fccbdc\"}"},
