@@ -85,6 +85,15 @@ extern void pgwire_json_put_text(pgwire_buf *b, const uint8_t *s, size_t n);
 extern void pgwire_json_put_hex(pgwire_buf *b, const uint8_t *s, size_t n);
 extern void pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *s, size_t n);
 
+/*
+ * pgoutput.c: PGWIRE_OK when the encoded pgoutput message p[0..n) decodes
+ * under protocol 4 (inside a streamed block when present has bit 0, the
+ * xid), else the decoder's status and detail.  Both encoders (replication.c
+ * from a pgwire_msg, json_in.c from JSON) refuse what it refuses.
+ */
+extern int	pgwire_pgoutput_verify(const uint8_t *p, size_t n, uint32_t present,
+								   pgwire_error *err);
+
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
 pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);

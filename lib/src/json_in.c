@@ -836,6 +836,32 @@ check_length(json_in *j, json_t *obj, const pgwire_writer *w)
 	return PGWIRE_OK;
 }
 
+/*
+ * A pgoutput message written from obj at j->out->data[start..] must decode
+ * (pgwire_pgoutput_verify): what the fields cannot say alone, such as an
+ * Update's old tuple kind without an old tuple, is refused here with the
+ * decoder's reason.
+ */
+static int
+verify_pgoutput(json_in *j, json_t *obj, const pgwire_msgdef *def, size_t start)
+{
+	pgwire_error e;
+	uint32_t	present = 0;
+
+	for (unsigned i = 0; i < def->layout.nfields; i++)
+		if ((def->layout.fields[i].flags & PGWIRE_F_OPTIONAL) &&
+			json_object_get(obj, def->layout.fields[i].name) != NULL)
+			present |= 1u << i;
+
+	if (j->out->status != PGWIRE_OK)
+		return pgwire_error_set(j->err, j->out->status, 0, "message %zu: %s", j->index,
+								pgwire_strerror(j->out->status));
+	if (pgwire_pgoutput_verify(j->out->data + start, j->out->len - start, present,
+							   &e) == PGWIRE_OK)
+		return PGWIRE_OK;
+	return fail(j, PGWIRE_ERR_JSON, "%s would not decode: %s", def->name, e.detail);
+}
+
 static int
 encode_message(json_in *j, json_t *obj)
 {
@@ -874,10 +900,15 @@ encode_message(json_in *j, json_t *obj)
 		/* replication / pgoutput: the type byte and the fields, no length */
 		if (json_object_get(obj, "length") != NULL)
 			return fail(j, PGWIRE_ERR_JSON, "\"length\": %s has no length word", def->name);
+		size_t		start = j->out->len;
+
 		memset(&w, 0, sizeof(w));
 		w.buf = j->out;
 		pgwire_put_byte1(&w, def->type);
-		return put_fields(j, &w, &def->layout, obj, 1);
+		if ((rc = put_fields(j, &w, &def->layout, obj, 1)) != PGWIRE_OK)
+			return rc;
+		return pgwire_is_payload_kind(def->kind) == 1 ? verify_pgoutput(j, obj, def, start)
+			: PGWIRE_OK;
 	}
 	if (def->frame_kind == PGWIRE_FRAME_BYTE)
 	{

@@ -32,7 +32,18 @@ int			pgwire_payload_decode(pgwire_msg_kind kind, const uint8_t *data, size_t le
 
 #define BIT(i) (1u << (i))
 
-/* Message kind and the first protocol version that has it. */
+/*
+ * Message kind and the first protocol version in which a server sends it.
+ *
+ * The two-phase messages belong to protocol 3 in the docs, but PostgreSQL
+ * 15 sends Begin Prepare, Prepare, Commit Prepared and Rollback Prepared
+ * from a slot created with two-phase decoding whatever version the client
+ * asked for (pgoutput_startup checks the version only when the two_phase
+ * option is given; seen with pg_logical_slot_peek_binary_changes at
+ * proto_version 1, sql/replication.sql).  Their layouts do not depend on
+ * the version, so they are decoded under any version rather than refused.
+ * Stream Prepare needs a streamed block, so protocol 2.
+ */
 static pgwire_msg_kind
 pgoutput_kind(uint8_t type, int *min_version)
 {
@@ -59,6 +70,14 @@ pgoutput_kind(uint8_t type, int *min_version)
 			return PGWIRE_MSG_LR_DELETE;
 		case 'T':
 			return PGWIRE_MSG_LR_TRUNCATE;
+		case 'b':
+			return PGWIRE_MSG_LR_BEGIN_PREPARE;
+		case 'P':
+			return PGWIRE_MSG_LR_PREPARE;
+		case 'K':
+			return PGWIRE_MSG_LR_COMMIT_PREPARED;
+		case 'r':
+			return PGWIRE_MSG_LR_ROLLBACK_PREPARED;
 	}
 	*min_version = 2;
 	switch (type)
@@ -71,18 +90,6 @@ pgoutput_kind(uint8_t type, int *min_version)
 			return PGWIRE_MSG_LR_STREAM_COMMIT;
 		case 'A':
 			return PGWIRE_MSG_LR_STREAM_ABORT;
-	}
-	*min_version = 3;
-	switch (type)
-	{
-		case 'b':
-			return PGWIRE_MSG_LR_BEGIN_PREPARE;
-		case 'P':
-			return PGWIRE_MSG_LR_PREPARE;
-		case 'K':
-			return PGWIRE_MSG_LR_COMMIT_PREPARED;
-		case 'r':
-			return PGWIRE_MSG_LR_ROLLBACK_PREPARED;
 		case 'p':
 			return PGWIRE_MSG_LR_STREAM_PREPARE;
 	}
@@ -111,17 +118,19 @@ has_stream_xid(pgwire_msg_kind kind)
 /*
  * Presence bits that the bytes decide: Update's old tuple (the byte after
  * the relation OID is 'K' or 'O' rather than 'N') and Stream Abort's
- * parallel fields.  A message too short to tell is left to the walker,
- * which reports it truncated.
+ * parallel fields, which only protocol 4 has (below it, a 24-byte Stream
+ * Abort is an 8-byte one with 16 bytes too many).  A message too short to
+ * tell is left to the walker, which reports it truncated.
  */
 static uint32_t
-shape_bits(pgwire_msg_kind kind, const uint8_t *body, size_t blen, uint32_t present)
+shape_bits(pgwire_msg_kind kind, const uint8_t *body, size_t blen, uint32_t present,
+		   int proto_version)
 {
 	size_t		at = (present & BIT(0)) ? 8 : 4;	/* [xid] relation OID */
 
 	if (kind == PGWIRE_MSG_LR_UPDATE && blen > at && (body[at] == 'K' || body[at] == 'O'))
 		return BIT(2) | BIT(3);
-	if (kind == PGWIRE_MSG_LR_STREAM_ABORT && blen == 24)
+	if (kind == PGWIRE_MSG_LR_STREAM_ABORT && blen == 24 && proto_version >= 4)
 		return BIT(2) | BIT(3);
 	return 0;
 }
@@ -187,11 +196,45 @@ pgwire_decode_pgoutput(const uint8_t *data, size_t len, int proto_version,
 								data[0], (data[0] >= 0x20 && data[0] < 0x7f) ? data[0] : '?');
 	if (st && st->in_stream && proto_version >= 2 && has_stream_xid(kind))
 		present |= BIT(0);
-	present |= shape_bits(kind, data + 1, len - 1, present);
+	present |= shape_bits(kind, data + 1, len - 1, present, proto_version);
 	rc = pgwire_payload_decode(kind, data, len, PGWIRE_BACKEND, 0, present, out, err);
 	if (rc == PGWIRE_OK && (rc = check_values(out, err)) != PGWIRE_OK)
 		out->kind = PGWIRE_MSG_INVALID;
 	return rc;
+}
+
+/*
+ * Whether an encoded pgoutput message p[0..n) decodes (internal.h).  The
+ * catalogue encoder writes each field it is given, but some rules span
+ * fields: Update's old tuple and its kind come together, and the kind is
+ * 'K' or 'O'; Delete's is 'K' or 'O'; Message content is not NULL; Stream
+ * Abort has both parallel-apply fields or neither.  Rather than restate
+ * them, the bytes are decoded with the same rules as anything received
+ * (after a check of the two pairs of optional fields, for a clearer error):
+ * under protocol 4, which has every field, and inside a streamed block
+ * when the message carries the streamed-block xid (present bit 0).
+ */
+int
+pgwire_pgoutput_verify(const uint8_t *p, size_t n, uint32_t present, pgwire_error *err)
+{
+	pgwire_pgoutput_state st = {0};
+	pgwire_msg	m;
+	pgwire_msg_kind kind;
+	int			min_version;
+
+	kind = n > 0 ? pgoutput_kind(p[0], &min_version) : PGWIRE_MSG_INVALID;
+	if ((kind == PGWIRE_MSG_LR_UPDATE || kind == PGWIRE_MSG_LR_STREAM_ABORT) &&
+		!(present & BIT(2)) != !(present & BIT(3)))
+	{
+		const pgwire_layout *lay = &pgwire_msgdef_get(kind)->layout;
+		int			have = (present & BIT(2)) ? 2 : 3;
+
+		return pgwire_error_set(err, PGWIRE_ERR_BAD_VALUE, 0, "%s has \"%s\" but not \"%s\"",
+								pgwire_msg_name(kind), lay->fields[have].name,
+								lay->fields[5 - have].name);
+	}
+	st.in_stream = has_stream_xid(kind) && (present & BIT(0));
+	return pgwire_decode_pgoutput(p, n, 4, &st, &m, err);
 }
 
 int

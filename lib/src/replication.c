@@ -168,6 +168,13 @@ pgwire_encode_payload(const pgwire_msg *m, pgwire_buf *out, pgwire_error *err)
 	}
 	memmove(out->data + start + 1, out->data + start + 5, out->len - start - 5);
 	out->len -= 4;
+	if (pgwire_is_payload_kind(m->kind) == 1 &&
+		(rc = pgwire_pgoutput_verify(out->data + start, out->len - start, m->present,
+									 err)) != PGWIRE_OK)
+	{
+		out->len = start;
+		return rc;
+	}
 	return PGWIRE_OK;
 }
 

@@ -2009,7 +2009,7 @@ check_unknown_type_zero(void)
 	pgwire_buf_free(&out);
 }
 
-/* pgoutput messages newer than the protocol version are unknown to it. */
+/* Which pgoutput messages and fields each protocol version has. */
 static void
 check_pgoutput_versions(void)
 {
@@ -2025,10 +2025,12 @@ check_pgoutput_versions(void)
 
 		if (s->payload != 2)
 			continue;
-		if (strchr("SEcA", s->bytes[0]))
+		/*
+		 * streaming needs protocol 2; the two-phase messages outside a
+		 * stream are taken under any version (pgoutput.c, pgoutput_kind)
+		 */
+		if (strchr("SEcAp", s->bytes[0]))
 			min = 2;
-		else if (strchr("bPKrp", s->bytes[0]))
-			min = 3;
 		for (int v = 1; v < min; v++)
 		{
 			rc = pgwire_decode_pgoutput(s->bytes, s->len, v, &s->st, &m, &err);
@@ -2039,7 +2041,26 @@ check_pgoutput_versions(void)
 			}
 		}
 	}
-	ok(bad == 0, "pgoutput streaming (v2) and two-phase (v3) messages are unknown to older versions");
+	ok(bad == 0, "pgoutput streaming messages (v2) are unknown to protocol 1");
+	{
+		/* Begin Prepare, as PostgreSQL 15 sends it from a two-phase slot at v1 */
+		static const uint8_t bp[] = {'b', 0, 0, 0, 0, 1, 0x56, 0xde, 0x30, 0, 0, 0, 0, 1,
+			0x56, 0xde, 0x60, 0, 3, 3, 0xd5, 0xad, 0x28, 0x4d, 0xa5, 0, 0, 2, 0xd7, 'g', 0};
+		/* Stream Abort with the protocol 4 fields (abort LSN and time) */
+		static const uint8_t sa[] = {'A', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5,
+			0, 0, 0, 0, 0, 0, 0, 5};
+		pgwire_msg	m;
+		pgwire_error err;
+
+		ok_int(pgwire_decode_pgoutput(bp, sizeof(bp), 1, NULL, &m, &err), PGWIRE_OK,
+			   "Begin Prepare decodes under protocol 1 (PostgreSQL 15 sends it there)");
+		ok_int(pgwire_decode_pgoutput(sa, sizeof(sa), 4, NULL, &m, &err), PGWIRE_OK,
+			   "24-byte Stream Abort decodes under protocol 4");
+		ok(m.present == ((1u << 2) | (1u << 3)), "with abort_lsn and abort_time present");
+		for (int v = 2; v <= 3; v++)
+			ok_int(pgwire_decode_pgoutput(sa, sizeof(sa), v, NULL, &m, &err), PGWIRE_ERR_TRAILING,
+				   "24-byte Stream Abort under protocol %d: 16 trailing bytes", v);
+	}
 }
 
 /*

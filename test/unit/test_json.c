@@ -838,6 +838,28 @@ payload_samples(void)
 	enc("tuple column, bad kind", "{\"message\":\"Insert\",\"relation_oid\":1,"
 		"\"new_tuple\":[{\"kind\":\"x\"}]}", PGWIRE_ERR_JSON,
 		"\"new_tuple\"[0].\"kind\": expected \"n\", \"u\", \"t\" or \"b\"", 0);
+
+	/* rules across fields: what the encoder writes must decode */
+	enc("Stream Abort with abort_lsn alone", "{\"message\":\"StreamAbort\",\"xid\":1,"
+		"\"subxid\":2,\"abort_lsn\":\"0/5\"}", PGWIRE_ERR_JSON,
+		"StreamAbort has \"abort_lsn\" but not \"abort_time\"", 0);
+	enc("Stream Abort with both parallel fields", "{\"message\":\"StreamAbort\",\"xid\":1,"
+		"\"subxid\":2,\"abort_lsn\":\"0/5\",\"abort_time\":{\"us\":5}}", PGWIRE_OK,
+		"41000000010000000200000000000000050000000000000005", 0);
+	enc("Update with an old tuple kind and no old tuple", "{\"message\":\"Update\","
+		"\"relation_oid\":1,\"old_tuple_kind\":\"K\",\"new_tuple\":[]}", PGWIRE_ERR_JSON,
+		"Update has \"old_tuple_kind\" but not \"old_tuple\"", 0);
+	enc("Update with old tuple kind 'X'", "{\"message\":\"Update\",\"relation_oid\":1,"
+		"\"old_tuple_kind\":\"X\",\"old_tuple\":[],\"new_tuple\":[]}", PGWIRE_ERR_JSON,
+		"Update would not decode", 0);
+	enc("Delete with old tuple kind 'N'", "{\"message\":\"Delete\",\"relation_oid\":1,"
+		"\"old_tuple_kind\":\"N\",\"old_tuple\":[]}", PGWIRE_ERR_JSON,
+		"old tuple kind 0x4e of Delete is neither 'K' nor 'O'", 0);
+	enc("Message with null content", "{\"message\":\"Message\",\"flags\":1,\"lsn\":\"0/1\","
+		"\"prefix\":\"x\",\"content\":null}", PGWIRE_ERR_JSON,
+		"content length of Message is negative", 0);
+	enc("streamed Insert (xid first)", "{\"message\":\"Insert\",\"xid\":7,\"relation_oid\":1,"
+		"\"new_tuple\":[]}", PGWIRE_OK, "4900000007000000014e0000", 0);
 }
 
 /* ---- flags and raw bytes ------------------------------------------------ */

@@ -540,6 +540,24 @@ test_encode_by_hand(void)
 	m.kind = PGWIRE_MSG_QUERY;
 	ok_int(pgwire_encode_payload(&m, &b, &err), PGWIRE_ERR_ARGUMENT,
 		   "encode_payload refuses a protocol message");
+
+	/* what would not decode is refused, and nothing is left in b */
+	memset(&m, 0, sizeof(m));
+	m.kind = PGWIRE_MSG_LR_DELETE;
+	m.u.lr_change.relation_oid = 1;
+	m.u.lr_change.old_tuple_kind = 'N';
+	pgwire_buf_reset(&b);
+	ok(pgwire_encode_payload(&m, &b, &err) == PGWIRE_ERR_BAD_VALUE && b.len == 0,
+	   "encode_payload refuses a Delete with old tuple kind 'N': %s", err.detail);
+	m.kind = PGWIRE_MSG_LR_UPDATE;
+	m.u.lr_change.old_tuple_kind = 'K';
+	m.u.lr_change.new_tuple_kind = 'N';
+	m.present = 1u << 2;		/* the kind, not the tuple */
+	ok(pgwire_encode_payload(&m, &b, &err) == PGWIRE_ERR_BAD_VALUE && b.len == 0,
+	   "encode_payload refuses an Update with an old tuple kind only: %s", err.detail);
+	m.present = (1u << 2) | (1u << 3);
+	ok(pgwire_encode_payload(&m, &b, &err) == PGWIRE_OK && b.len == 11,
+	   "an Update with kind and (empty) old tuple encodes");
 	pgwire_buf_free(&b);
 }
 

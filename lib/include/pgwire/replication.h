@@ -104,14 +104,21 @@ typedef struct pgwire_pgoutput_state
  * data, with stream offset 0; set out->frame.offset afterwards to place
  * the message in a larger stream.  Presence bits (out->present) are set
  * for the xid inside streamed blocks, for the old tuple of Update, and for
- * the parallel-apply fields of Stream Abort (decided by the message size:
- * 8 or 24 bytes after the type byte).
+ * the parallel-apply fields of Stream Abort (protocol 4 only, decided by
+ * the message size: 8 or 24 bytes after the type byte).
+ *
+ * Which messages a version has: 1 all but the streaming ones, 2 adds
+ * Stream Start/Stop/Commit/Abort and Stream Prepare, 4 the Stream Abort
+ * fields.  Begin Prepare, Prepare, Commit Prepared and Rollback Prepared,
+ * protocol 3 in the docs, are accepted under every version because
+ * PostgreSQL 15 sends them from a two-phase slot whatever version was
+ * asked for.
  *
  * Errors (err->offset counts from data[0]):
  *   PGWIRE_ERR_ARGUMENT      NULL arguments or proto_version outside 1..4
  *   PGWIRE_ERR_TRUNCATED     empty, or a field runs past the end
  *   PGWIRE_ERR_UNKNOWN_TYPE  the first byte names no pgoutput message, or
- *                            a message newer than proto_version
+ *                            a streaming message under protocol 1
  *   PGWIRE_ERR_BAD_VALUE     a tuple kind other than 'N'/'K'/'O' where one
  *                            is due, a column kind none of n/u/t/b, a
  *                            negative Message length or Truncate count
