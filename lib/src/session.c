@@ -30,6 +30,7 @@ struct pgwire_session
 	uint8_t		copy_done[2];	/* CopyDone seen per direction (copy both) */
 	uint8_t		failed[2];		/* the direction's reader hit a framing error */
 	uint8_t		base_backup;	/* the last Query was BASE_BACKUP */
+	int			server_major;	/* from ParameterStatus server_version; 0 unknown */
 	pgwire_pgoutput_state pgoutput; /* streamed-block state of pgoutput */
 	pgwire_msg	payload[2];		/* per direction: a CopyData's payload */
 	pgwire_msg	lr[2];			/* per direction: an XLogData's pgoutput */
@@ -238,6 +239,25 @@ pgwire_session_auth_reply(pgwire_msg_kind request)
 	}
 }
 
+/*
+ * ParameterStatus "server_version" ("15.18 (Debian 15.18-0+deb12u1)",
+ * "9.6.24"): its major version, which decides the format of BASE_BACKUP.
+ */
+static void
+note_server_version(pgwire_session *s, const pgwire_msg *m)
+{
+	const pgwire_slice *name = &m->u.parameter_status.name;
+	const pgwire_slice *value = &m->u.parameter_status.value;
+	int			major = 0;
+
+	if (name->len != 14 || memcmp(name->ptr, "server_version", 14) != 0)
+		return;
+	for (size_t i = 0; i < value->len && value->ptr[i] >= '0' && value->ptr[i] <= '9' &&
+		 major < 100000; i++)
+		major = major * 10 + (value->ptr[i] - '0');
+	s->server_major = major;
+}
+
 static void
 note_backend(pgwire_session *s, const pgwire_msg *m)
 {
@@ -257,6 +277,9 @@ note_backend(pgwire_session *s, const pgwire_msg *m)
 				pgwire_reader_set_phase(s->reader[PGWIRE_FRONTEND],
 										PGWIRE_PHASE_ENCRYPTED);
 			}
+			break;
+		case PGWIRE_MSG_PARAMETER_STATUS:
+			note_server_version(s, m);
 			break;
 		case PGWIRE_MSG_NEGOTIATE_PROTOCOL_VERSION:
 			s->state.protocol_version = m->u.negotiate_protocol_version.newest_minor_version;
@@ -513,17 +536,23 @@ note_replication_command(pgwire_session *s, const pgwire_msg *m)
 /* ---- Replication payloads ---------------------------------------------- */
 
 /*
- * Whether a CopyData now carries a replication payload: copy-both on a
- * replication connection is START_REPLICATION's stream; copy-out after
- * BASE_BACKUP carries its typed messages (PostgreSQL 15 and later).
+ * Whether a CopyData now carries a replication payload.  Copy-both on a
+ * replication connection is START_REPLICATION's stream, and so is a
+ * CopyData after both CopyDones until the next command: a walsender can
+ * still send a keepalive then, and in saved streams put back in order
+ * (conversation.c) the client's CopyDone may come first.  The copy-out of
+ * BASE_BACKUP carries typed messages from PostgreSQL 15 on; before, it was
+ * raw tar data, which must not be read as messages (an unknown server
+ * version counts as 15 or later).
  */
 static int
 carries_payload(const pgwire_session *s)
 {
 	if (s->state.replication == 0)
 		return 0;
-	return s->state.copy_mode == 'W' ||
-		(s->state.copy_mode == 'H' && s->base_backup);
+	return s->state.copy_mode == 'W' || s->state.streaming != 0 ||
+		(s->state.copy_mode == 'H' && s->base_backup &&
+		 (s->server_major == 0 || s->server_major >= 15));
 }
 
 /*

@@ -1920,6 +1920,58 @@ test_base_backup(void)
 					"B:ReadyForQuery F:Terminate", NULL);
 }
 
+/*
+ * Before PostgreSQL 15, BASE_BACKUP's copy-out was raw tar data: a chunk
+ * that starts with 'd', 'n', 'm' or 'p' is no typed message there.  The
+ * server's version comes from ParameterStatus server_version.
+ */
+static void
+test_base_backup_before_15(void)
+{
+	const char *kv[] = {"user", "rep", "replication", "true", NULL};
+
+	reset();
+	f_startup_v(0x00030000, kv);
+	f_string('Q', "BASE_BACKUP LABEL 'x'");
+	f_empty('X');
+	b_auth(0, NULL, 0);
+	bbegin('S');
+	pgwire_put_cstring(&W, "server_version");
+	pgwire_put_cstring(&W, "14.10 (Debian 14.10-1.pgdg120+1)");
+	end();
+	b_rfq('I');
+	b_copy_response('H', 0);
+	b_bytes('d', "data_directory/", 15);
+	b_bytes('d', "pg_wal/", 7);
+	b_empty('c');
+	b_string('C', "BASE_BACKUP");
+	b_rfq('I');
+	expect_payloads("BASE_BACKUP of PostgreSQL 14",
+					"F:StartupMessage B:AuthenticationOk B:ParameterStatus "
+					"B:ReadyForQuery F:Query B:CopyOutResponse B:CopyData B:CopyData "
+					"B:CopyDone B:CommandComplete B:ReadyForQuery F:Terminate", NULL);
+}
+
+/*
+ * A walsender's keepalive that the saved streams put after both CopyDones
+ * (the client's CopyDone crossed it): still the stream's, until the next
+ * command.
+ */
+static void
+test_keepalive_after_copy_done(void)
+{
+	start_streaming("true", "START_REPLICATION 0/1000000 TIMELINE 1");
+	f_empty('c');
+	f_empty('X');
+	b_empty('c');
+	b_keepalive(T_LSN_END, 0);
+	b_string('C', "START_REPLICATION");
+	b_rfq('I');
+	expect_payloads("keepalive after CopyDone",
+					REPL_LOGIN "F:CopyDone B:CopyDone B:CopyData>PrimaryKeepalive "
+					"B:CommandComplete B:ReadyForQuery F:Terminate", NULL);
+}
+
 int
 main(void)
 {
@@ -1947,6 +1999,8 @@ main(void)
 	test_start_replication_options();
 	test_bad_payloads();
 	test_base_backup();
+	test_base_backup_before_15();
+	test_keepalive_after_copy_done();
 	pgwire_buf_free(&LR);
 
 	pgwire_buf_free(&FE);

@@ -102,9 +102,13 @@ PGWIRE_EXPORT int pgwire_session_feed(pgwire_session *s, pgwire_direction dir,
  * does the backend unless it still owes the answer to an SSLRequest.
  * Apart from that, the state changes only on messages that decode.
  *
- * Replication payloads: on a replication connection, a CopyData in
- * copy-both mode (START_REPLICATION) or in the copy-out of BASE_BACKUP is
- * decoded further with pgwire_decode_replication(), into a message owned
+ * Replication payloads: on a replication connection, a CopyData of
+ * START_REPLICATION's stream (in copy-both mode, or after it until the
+ * next command: a walsender's late keepalive) or in the copy-out of
+ * BASE_BACKUP (PostgreSQL 15 and later, from ParameterStatus
+ * server_version; before 15 that copy-out was raw tar data, left as it
+ * is; an unknown version counts as 15) is decoded further with
+ * pgwire_decode_replication(), into a message owned
  * by the session that msg->inner points to (XLogData, PrimaryKeepalive,
  * StandbyStatusUpdate, HotStandbyFeedback; NewArchive, Manifest,
  * ArchiveOrManifestData, ProgressReport).  In a logical stream with
