@@ -2025,6 +2025,8 @@ copy_line(sqlb_session *s, pgwire_backend *b, char *line, size_t len)
 	return 0;
 }
 
+static void copy_finish(sqlb_session *s, int ok);
+
 static int
 app_copy_data(void *arg, pgwire_backend *b, const uint8_t *data, size_t len)
 {
@@ -2043,7 +2045,16 @@ app_copy_data(void *arg, pgwire_backend *b, const uint8_t *data, size_t len)
 		if (nb[i] != '\n')
 			continue;
 		if (copy_line(s, b, nb + start, i - start - (i > start && nb[i - 1] == '\r')) != 0)
+		{
+			/*
+			 * The COPY ends at its first bad line, as in PostgreSQL: undo
+			 * its rows and end the savepoint now (outside a transaction
+			 * it is the transaction, holding SQLite's write lock), not
+			 * when the rest of the data has been ignored.
+			 */
+			copy_finish(s, 0);
 			return -1;
+		}
 		start = i + 1;
 	}
 	memmove(nb, nb + start, s->copy_len - start);
@@ -2051,11 +2062,13 @@ app_copy_data(void *arg, pgwire_backend *b, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* End the COPY in progress (once: CopyFail may follow a failed line). */
 static void
 copy_finish(sqlb_session *s, int ok)
 {
-	if (s->copy_st)
-		sqlite3_finalize(s->copy_st);
+	if (!s->copy_st)
+		return;
+	sqlite3_finalize(s->copy_st);
 	s->copy_st = NULL;
 	if (!ok)
 		sqlite3_exec(s->db, "ROLLBACK TO pgwire_copy", NULL, NULL, NULL);
