@@ -521,7 +521,11 @@ sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
 		case SQLITE_BUSY:
 		case SQLITE_LOCKED:
 			code = "40001";
-			snprintf(msg, sizeof(msg), "could not serialize access: database is locked");
+			/* a write on a snapshot another transaction has moved past */
+			if (ext == SQLITE_BUSY_SNAPSHOT)
+				snprintf(msg, sizeof(msg), "could not serialize access due to concurrent update");
+			else
+				snprintf(msg, sizeof(msg), "could not serialize access: database is locked");
 			break;
 		case SQLITE_READONLY:
 			code = "25006";
@@ -1666,7 +1670,15 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 			if (in_txn)
 				pgwire_backend_notice(b, "there is already a transaction in progress");
 			else
-				sql = "BEGIN IMMEDIATE";
+			{
+				/*
+				 * Deferred: a transaction takes the write lock at its
+				 * first write, so readers never wait for each other (WAL).
+				 * One that read first and then loses the race to write
+				 * gets 40001, as under PostgreSQL's SERIALIZABLE.
+				 */
+				sql = "BEGIN";
+			}
 			break;
 		case K_COMMIT:
 			if (!in_txn)

@@ -5,11 +5,11 @@
  *    PostgreSQL 15 server would answer the same protocol messages.
  *
  * One SQLite connection per client session, on one database file in WAL
- * mode (readers never block the writer; writers wait for each other with
- * a busy timeout; BEGIN takes the write lock at once, so a transaction
- * never fails half-way on a lock upgrade).  ":memory:" is served from a
- * temporary file removed at exit, so that every session sees the same
- * data.
+ * mode (readers never wait; writers wait for each other with a busy
+ * timeout; BEGIN is deferred, so a transaction that read and then loses
+ * the race to write fails with 40001, as under SERIALIZABLE).  ":memory:"
+ * is served from a temporary file removed at exit, so that every session
+ * sees the same data.
  */
 #ifndef PGWIRE_TOOLS_SQLITE_BACKEND_H
 #define PGWIRE_TOOLS_SQLITE_BACKEND_H
