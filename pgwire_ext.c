@@ -1315,9 +1315,25 @@ pgw_json_key_tuple(StringInfo s, const char *key, const pgwire_relcache_rel *rel
 	appendStringInfoChar(s, '}');
 }
 
+/* ,"column_types":{"column":type OID, ...}, as the Relation message gave them */
+static void
+pgw_json_column_types(StringInfo s, const pgwire_relcache_rel *rel)
+{
+	appendStringInfoString(s, ",\"column_types\":{");
+	for (uint16 i = 0; i < rel->ncolumns; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(s, ',');
+		escape_json(s, pgw_from_client(rel->columns[i].name, strlen(rel->columns[i].name)));
+		appendStringInfo(s, ":%u", rel->columns[i].type_oid);
+	}
+	appendStringInfoChar(s, '}');
+}
+
 /*
  * The readable additions to a change message, each written ",key:value":
- *   Insert, Update, Delete: "relation" (its SQL name), "new" and/or "old"
+ *   Insert, Update, Delete: "relation" (its SQL name), "column_types"
+ *     (each column's type OID, by name), "new" and/or "old"
  *     (the tuples as {"column": value} objects, see pgw_json_key_tuple;
  *     an old tuple sent as key ('K') with the key columns only);
  *   Truncate: "relations" (the SQL names, in wire order).
@@ -1339,6 +1355,7 @@ pgw_change_extras(StringInfo s, const pgwire_msg *m, const pgwire_relcache *rc)
 			{
 				appendStringInfoString(s, ",\"relation\":");
 				escape_json(s, pgw_relation_name(rel));
+				pgw_json_column_types(s, rel);
 			}
 			/* present bit 2: Update's optional old tuple kind and tuple */
 			if (m->kind == PGWIRE_MSG_LR_DELETE ||

@@ -34,6 +34,9 @@ LANGUAGE sql STABLE AS $$
 			THEN to_jsonb((value #>> '{}')::oid::regclass::text)
 		WHEN key = 'type_oid'
 			THEN to_jsonb((value #>> '{}')::oid::regtype::text)
+		WHEN key = 'column_types'
+			THEN (SELECT jsonb_object_agg(k, v::oid::regtype::text)
+				  FROM jsonb_each_text(value) AS t(k, v))
 		WHEN key = 'columns'
 			THEN (SELECT jsonb_agg(c || jsonb_build_object('type_oid',
 								(c ->> 'type_oid')::oid::regtype::text) ORDER BY i)
@@ -240,7 +243,7 @@ FROM pg_logical_slot_peek_binary_changes('regress_pgwire', NULL, NULL,
 -- the same rows as pgwire_logical_changes, which adds only the readable keys
 SELECT count(*) AS rows,
 	count(*) FILTER (WHERE pgwire_decode_pgoutput(r.data) =
-		c.message - '{relation,new,old,relations}'::text[]) AS same_message,
+		c.message - '{relation,column_types,new,old,relations}'::text[]) AS same_message,
 	count(*) FILTER (WHERE r.lsn = c.lsn AND r.xid = c.xid) AS same_lsn_xid
 FROM raw r JOIN changes c USING (n);
 -- every message encodes back to its bytes, byte for byte

@@ -94,6 +94,29 @@ extern void pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *s, size_t n);
 extern int	pgwire_pgoutput_verify(const uint8_t *p, size_t n, uint32_t present,
 								   pgwire_error *err);
 
+/* pgoutput Insert, Update, Delete: the kinds msg->relation is for */
+static inline int
+pgwire_is_lr_change(pgwire_msg_kind kind)
+{
+	return kind == PGWIRE_MSG_LR_INSERT || kind == PGWIRE_MSG_LR_UPDATE ||
+		kind == PGWIRE_MSG_LR_DELETE;
+}
+
+/*
+ * relcache.c: pgwire_tuple_json() with key_only (only the replica
+ * identity's columns, for an old tuple sent as 'K'); and the readable
+ * additions to a decoded Insert, Update or Delete m of relation rel that
+ * json_out.c writes after its fields:
+ *   ,"relation":"ns.name","column_types":{"col":OID,...},
+ *   "old":{...} (Delete; Update with an old tuple), "new":{...} (Insert,
+ *   Update)
+ * Both return out's status.
+ */
+extern int	pgwire_tuple_json_cols(const struct pgwire_relcache_rel *rel, const pgwire_group *tuple,
+								   int key_only, pgwire_buf *out);
+extern int	pgwire_change_json(const pgwire_msg *m, const struct pgwire_relcache_rel *rel,
+							   pgwire_buf *out);
+
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
 pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);

@@ -53,6 +53,16 @@ static const char *const header_keys[] = {
 	"direction", "type", "message", "length", "offset", "inferred", NULL
 };
 
+/*
+ * A pgoutput Insert, Update or Delete may also carry the keys json_out.c
+ * adds from the session's relation cache (internal.h, pgwire_change_json):
+ * derived from an earlier Relation message, so read for their form only.
+ */
+static const char *const change_keys[] = {
+	"direction", "type", "message", "length", "offset", "inferred",
+	"relation", "column_types", "old", "new", NULL
+};
+
 static const char *const raw_keys[] = {"direction", "offset", "raw", "error", NULL};
 static const char *const timestamp_keys[] = {"iso", "us", NULL};
 static const char *const tuple_column_keys[] = {"kind", "value", NULL};
@@ -741,6 +751,22 @@ check_derived(json_in *j, json_t *obj)
 	return PGWIRE_OK;
 }
 
+
+/* The form of change_keys' additions; their content is not encoded. */
+static int
+check_change_keys(json_in *j, json_t *obj)
+{
+	static const char *const objects[] = {"column_types", "old", "new"};
+	json_t	   *v;
+
+	if ((v = json_object_get(obj, "relation")) != NULL && !json_is_string(v))
+		return fail(j, PGWIRE_ERR_JSON, "\"relation\": expected a string");
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if ((v = json_object_get(obj, objects[i])) != NULL && !json_is_object(v))
+			return fail(j, PGWIRE_ERR_JSON, "\"%s\": expected an object", objects[i]);
+	return PGWIRE_OK;
+}
+
 /* {"direction":..., "raw":{"hex":...}, "error":...}: the bytes as they were. */
 static int
 encode_raw(json_in *j, json_t *obj)
@@ -877,7 +903,9 @@ encode_message(json_in *j, json_t *obj)
 	if (json_object_get(obj, "raw") != NULL)
 		return encode_raw(j, obj);
 	if ((rc = get_msgdef(j, obj, &def)) != PGWIRE_OK ||
-		(rc = check_keys(j, obj, &def->layout, header_keys)) != PGWIRE_OK ||
+		(rc = check_keys(j, obj, &def->layout,
+						 pgwire_is_lr_change(def->kind) ? change_keys : header_keys)) != PGWIRE_OK ||
+		(rc = check_change_keys(j, obj)) != PGWIRE_OK ||
 		(rc = get_direction(j, obj, &dir)) != PGWIRE_OK ||
 		(rc = check_derived(j, obj)) != PGWIRE_OK ||
 		(rc = get_type(j, obj, def, &type, &typed_zero)) != PGWIRE_OK)

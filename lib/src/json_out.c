@@ -423,6 +423,7 @@ carries_inner(const pgwire_msg *m, const pgwire_visit *v)
 
 static int	write_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int nest);
 
+
 static int
 visit(void *arg, const pgwire_visit *v)
 {
@@ -529,6 +530,8 @@ write_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int nest)
 	j.nest = nest;
 	put_header(out, m, flags);
 	rc = pgwire_walk(m, visit, &j);
+	if (rc == PGWIRE_OK && m->relation != NULL && pgwire_is_lr_change(m->kind))
+		rc = pgwire_change_json(m, m->relation, out);
 	PUTS(out, "}");
 	if (rc == PGWIRE_OK)
 		rc = out->status;

@@ -166,18 +166,38 @@ pgwire_relcache_get(const pgwire_relcache *rc, uint32_t oid)
 	return NULL;
 }
 
+size_t
+pgwire_relcache_size(const pgwire_relcache *rc)
+{
+	return rc ? rc->nrels : 0;
+}
+
 int
 pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgwire_buf *out)
 {
+	return pgwire_tuple_json_cols(rel, tuple, 0, out);
+}
+
+/*
+ * pgwire_tuple_json, with key_only (internal.h): only the columns of the
+ * replica identity key, for an old tuple sent as 'K', where pgoutput
+ * sends the other columns as 'n' although they were left out, not null.
+ */
+int
+pgwire_tuple_json_cols(const pgwire_relcache_rel *rel, const pgwire_group *tuple, int key_only,
+					   pgwire_buf *out)
+{
 	pgwire_iter it;
 	pgwire_tuple_column col;
-	uint32_t	i = 0;
+	uint32_t	n = 0;
 
 	pgwire_buf_append(out, "{", 1);
 	pgwire_iter_init(&it, tuple);
-	while (pgwire_next_tuple_column(&it, &col))
+	for (uint32_t i = 0; pgwire_next_tuple_column(&it, &col); i++)
 	{
-		if (i > 0)
+		if (key_only && rel && i < rel->ncolumns && !(rel->columns[i].flags & 1))
+			continue;
+		if (n++ > 0)
 			pgwire_buf_append(out, ",", 1);
 		if (rel && i < rel->ncolumns)
 			/* a key must be a string: bytes not UTF-8 become U+FFFD */
@@ -202,7 +222,80 @@ pgwire_tuple_json(const pgwire_relcache_rel *rel, const pgwire_group *tuple, pgw
 				pgwire_json_put_hex(out, col.value.ptr, (size_t) col.value.len);
 				break;
 		}
-		i++;
 	}
 	return pgwire_buf_append(out, "}", 1);
+}
+
+/*
+ * A name as an SQL identifier: quoted unless it is plainly lower case, the
+ * rule of PostgreSQL's quote_identifier() but for its keyword list, which
+ * the library does not have (a table named "user" is written user).
+ */
+static void
+put_identifier(pgwire_buf *out, const char *name)
+{
+	int			plain = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
+
+	for (const char *c = name; plain && *c; c++)
+		plain = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '$';
+	if (plain)
+	{
+		pgwire_buf_puts(out, name);
+		return;
+	}
+	pgwire_buf_append(out, "\"", 1);
+	for (const char *c = name; *c; c++)
+	{
+		if (*c == '"')
+			pgwire_buf_append(out, "\"", 1);	/* doubled, as in SQL */
+		pgwire_buf_append(out, c, 1);
+	}
+	pgwire_buf_append(out, "\"", 1);
+}
+
+/*
+ * ,"relation":"ns.name","column_types":{...},"old":{...},"new":{...} for a
+ * decoded Insert, Update or Delete of rel (internal.h).
+ */
+int
+pgwire_change_json(const pgwire_msg *m, const pgwire_relcache_rel *rel, pgwire_buf *out)
+{
+	pgwire_buf	name;
+	int			has_old = m->kind == PGWIRE_MSG_LR_DELETE ||
+		(m->kind == PGWIRE_MSG_LR_UPDATE && (m->present & (1u << 3)));
+
+	/* the qualified name is built apart, then written as one JSON string */
+	pgwire_buf_init(&name, NULL);
+	/* pgoutput sends "" as the namespace of pg_catalog */
+	put_identifier(&name, rel->namespace_name[0] ? rel->namespace_name : "pg_catalog");
+	pgwire_buf_append(&name, ".", 1);
+	put_identifier(&name, rel->relation_name);
+	pgwire_buf_puts(out, ",\"relation\":");
+	if (name.status == PGWIRE_OK)
+		pgwire_json_put_lossy(out, name.data, name.len);
+	else
+		pgwire_buf_fail(out, name.status);
+	pgwire_buf_free(&name);
+	pgwire_buf_puts(out, ",\"column_types\":{");
+	for (uint16_t i = 0; i < rel->ncolumns; i++)
+	{
+		if (i > 0)
+			pgwire_buf_append(out, ",", 1);
+		pgwire_json_put_lossy(out, (const uint8_t *) rel->columns[i].name,
+							  strlen(rel->columns[i].name));
+		pgwire_buf_printf(out, ":%u", rel->columns[i].type_oid);
+	}
+	pgwire_buf_append(out, "}", 1);
+	if (has_old)
+	{
+		pgwire_buf_puts(out, ",\"old\":");
+		pgwire_tuple_json_cols(rel, &m->u.lr_change.old_tuple,
+							   m->u.lr_change.old_tuple_kind == 'K', out);
+	}
+	if (m->kind != PGWIRE_MSG_LR_DELETE)
+	{
+		pgwire_buf_puts(out, ",\"new\":");
+		pgwire_tuple_json_cols(rel, &m->u.lr_change.new_tuple, 0, out);
+	}
+	return out->status;
 }

@@ -34,6 +34,7 @@ struct pgwire_session
 	pgwire_pgoutput_state pgoutput; /* streamed-block state of pgoutput */
 	pgwire_msg	payload[2];		/* per direction: a CopyData's payload */
 	pgwire_msg	lr[2];			/* per direction: an XLogData's pgoutput */
+	pgwire_relcache *relcache;	/* pgoutput's Relation messages; made at the first */
 	const pgwire_allocator *alloc;
 };
 
@@ -65,6 +66,7 @@ pgwire_session_free(pgwire_session *s)
 		return;
 	pgwire_reader_free(s->reader[PGWIRE_FRONTEND]);
 	pgwire_reader_free(s->reader[PGWIRE_BACKEND]);
+	pgwire_relcache_free(s->relcache);
 	s->alloc->free(s, s->alloc->user_data);
 }
 
@@ -556,6 +558,40 @@ carries_payload(const pgwire_session *s)
 }
 
 /*
+ * Most relations the session remembers.  Beyond it, changes of a relation
+ * not yet seen are shown without column names: a stream's memory stays
+ * bounded whatever the server sends.
+ */
+#define SESSION_MAX_RELATIONS 10000
+
+/*
+ * pgoutput's relation cache: remember a Relation message, and point an
+ * Insert, Update or Delete at its relation (msg->relation).  Out of memory
+ * only loses the names.
+ */
+static void
+note_relation(pgwire_session *s, pgwire_msg *lr)
+{
+	switch (lr->kind)
+	{
+		case PGWIRE_MSG_LR_RELATION:
+			if (s->relcache == NULL)
+				s->relcache = pgwire_relcache_create(s->alloc);
+			if (pgwire_relcache_size(s->relcache) < SESSION_MAX_RELATIONS ||
+				pgwire_relcache_get(s->relcache, lr->u.lr_relation.relation_oid) != NULL)
+				(void) pgwire_relcache_add(s->relcache, lr);
+			break;
+		case PGWIRE_MSG_LR_INSERT:
+		case PGWIRE_MSG_LR_UPDATE:
+		case PGWIRE_MSG_LR_DELETE:
+			lr->relation = pgwire_relcache_get(s->relcache, lr->u.lr_change.relation_oid);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
  * Decode the payload of CopyData m into the direction's slot and hang it
  * on m->inner; likewise an XLogData's pgoutput message.  Failures leave
  * the pointer NULL: the bytes stay shown as bytes.
@@ -574,7 +610,10 @@ decode_payload(pgwire_session *s, pgwire_direction dir, pgwire_msg *m)
 		s->state.pgoutput_version != 0 &&
 		pgwire_decode_xlog_pgoutput(p, s->state.pgoutput_version, &s->pgoutput, lr,
 									NULL) == PGWIRE_OK)
+	{
 		p->inner = lr;
+		note_relation(s, lr);
+	}
 }
 
 /* ---- Taking messages -------------------------------------------------- */

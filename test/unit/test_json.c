@@ -858,6 +858,19 @@ payload_samples(void)
 	enc("Message with null content", "{\"message\":\"Message\",\"flags\":1,\"lsn\":\"0/1\","
 		"\"prefix\":\"x\",\"content\":null}", PGWIRE_ERR_JSON,
 		"content length of Message is negative", 0);
+	enc("Insert with the session's relation keys: they are read, not encoded",
+		"{\"message\":\"Insert\",\"relation_oid\":1,\"new_tuple\":[],"
+		"\"relation\":\"public.t\",\"column_types\":{},\"new\":{}}", PGWIRE_OK,
+		"49000000014e0000", 0);
+	enc("Insert with a relation that is no string", "{\"message\":\"Insert\","
+		"\"relation_oid\":1,\"new_tuple\":[],\"relation\":1}", PGWIRE_ERR_JSON,
+		"\"relation\": expected a string", 0);
+	enc("Delete with an old that is no object", "{\"message\":\"Delete\","
+		"\"relation_oid\":1,\"old_tuple_kind\":\"K\",\"old_tuple\":[],\"old\":[]}",
+		PGWIRE_ERR_JSON, "\"old\": expected an object", 0);
+	enc("relation keys on a Begin", "{\"message\":\"Begin\",\"final_lsn\":\"0/0\","
+		"\"commit_time\":{\"us\":0},\"xid\":1,\"new\":{}}", PGWIRE_ERR_JSON,
+		"unknown key \"new\"", 0);
 	enc("streamed Insert (xid first)", "{\"message\":\"Insert\",\"xid\":7,\"relation_oid\":1,"
 		"\"new_tuple\":[]}", PGWIRE_OK, "4900000007000000014e0000", 0);
 }

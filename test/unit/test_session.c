@@ -1671,8 +1671,10 @@ test_pgoutput_stream(void)
 			  "\"wal_end\":\"0/153B140\",") == json &&
 	   strstr(json, "\"data\":{\"direction\":\"backend\",\"type\":\"I\",\"message\":\"Insert\","
 			  "\"relation_oid\":16384,\"new_tuple_kind\":\"N\",\"new_tuple\":"
-			  "[{\"kind\":\"t\",\"value\":\"1\"},{\"kind\":\"t\",\"value\":\"a\"}]}}}") != NULL,
-	   "pgoutput JSON: CopyData > XLogData > Insert nested");
+			  "[{\"kind\":\"t\",\"value\":\"1\"},{\"kind\":\"t\",\"value\":\"a\"}],"
+			  "\"relation\":\"public.t\",\"column_types\":{\"id\":23,\"name\":25},"
+			  "\"new\":{\"id\":\"1\",\"name\":\"a\"}}}}") != NULL,
+	   "pgoutput JSON: CopyData > XLogData > Insert nested, with the Relation's names and types");
 	diag("%s", json);
 
 	/* a nested object that is not a payload is refused */
@@ -1972,6 +1974,78 @@ test_keepalive_after_copy_done(void)
 					"B:CommandComplete B:ReadyForQuery F:Terminate", NULL);
 }
 
+/*
+ * The relation cache of the session: a Relation "My Schema"."t""x" (a
+ * name that must be quoted) with key column id, then an Update whose old
+ * tuple is the key ('K': the other column is sent as 'n' but was left
+ * out, so "old" has the key only), and a Delete of a relation no
+ * Relation described (no names: the keys stay absent).
+ */
+static void
+test_relation_cache(void)
+{
+	char		seq[4096];
+	char		json[2048];
+	int			bad;
+	static const char want_update[] =
+		"\"relation\":\"\\\"My Schema\\\".\\\"t\\\"\\\"x\\\"\",\"column_types\":{\"id\":23,\"v\":25},"
+		"\"old\":{\"id\":\"2\"},\"new\":{\"id\":\"10\",\"v\":\"b\"}}";
+
+	start_streaming("database", "START_REPLICATION SLOT s LOGICAL 0/0 "
+					"(proto_version '1', publication_names 'p')");
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "R", 1);
+	lr_int4(16385);
+	pgwire_buf_append(&LR, "My Schema\0t\"x\0d", 15);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "\1id\0", 4);
+	lr_int4(23);
+	lr_int4(0xffffffff);
+	pgwire_buf_append(&LR, "\0v\0", 3);
+	lr_int4(25);
+	lr_int4(0xffffffff);
+	b_xlog_with(0, LR.data, LR.len);
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "U", 1);
+	lr_int4(16385);
+	pgwire_buf_append(&LR, "K", 1);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "t", 1);
+	lr_int4(1);
+	pgwire_buf_append(&LR, "2n", 2);
+	pgwire_buf_append(&LR, "N", 1);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "t", 1);
+	lr_int4(2);
+	pgwire_buf_append(&LR, "10t", 3);
+	lr_int4(1);
+	pgwire_buf_append(&LR, "b", 1);
+	b_xlog_with(T_LSN_START, LR.data, LR.len);
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, "D", 1);
+	lr_int4(99999);
+	pgwire_buf_append(&LR, "K", 1);
+	lr_int2(1);
+	pgwire_buf_append(&LR, "t", 1);
+	lr_int4(1);
+	pgwire_buf_append(&LR, "7", 1);
+	b_xlog_with(T_LSN_START, LR.data, LR.len);
+	end_streaming();
+	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_UPDATE, json,
+				 sizeof(json), NULL);
+	ok_int(bad, 0, "relation cache: the JSON with the relation's keys encodes back");
+	if (!ok(strstr(json, want_update) != NULL,
+			"relation cache: Update by column name, old tuple 'K' with the key only, "
+			"quoted names"))
+		diag("got: %s", json);
+	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_DELETE, json,
+				 sizeof(json), NULL);
+	if (!ok(strstr(json, "\"message\":\"Delete\"") != NULL && strstr(json, "\"old\"") == NULL &&
+			strstr(json, "\"relation\"") == NULL,
+			"relation cache: a Delete of an unknown relation has no names"))
+		diag("got: %s", json);
+}
+
 int
 main(void)
 {
@@ -2001,6 +2075,7 @@ main(void)
 	test_base_backup();
 	test_base_backup_before_15();
 	test_keepalive_after_copy_done();
+	test_relation_cache();
 	pgwire_buf_free(&LR);
 
 	pgwire_buf_free(&FE);

@@ -229,6 +229,15 @@ typedef struct pgwire_msg
 	 * decoders leave it NULL; the JSON and trace renderers show it nested.
 	 */
 	const struct pgwire_msg *inner;
+
+	/*
+	 * For a pgoutput Insert, Update or Delete decoded by the session
+	 * tracker: the relation it changes, from the tracker's relation cache
+	 * (the last Relation message for its OID; replication.h), or NULL when
+	 * none was seen.  The JSON renderer then adds the tuples by column
+	 * name.  Valid as long as the message.  NULL everywhere else.
+	 */
+	const struct pgwire_relcache_rel *relation;
 	union
 	{
 		struct

@@ -216,6 +216,9 @@ PGWIRE_EXPORT int pgwire_relcache_add(pgwire_relcache *rc, const pgwire_msg *rel
 PGWIRE_EXPORT const pgwire_relcache_rel *pgwire_relcache_get(const pgwire_relcache *rc,
 															 uint32_t oid);
 
+/* How many relations the cache holds (0 for NULL). */
+PGWIRE_EXPORT size_t pgwire_relcache_size(const pgwire_relcache *rc);
+
 /*
  * Append TupleData tuple (a pgwire_group of TupleData columns from a
  * decoded Insert/Update/Delete) as a JSON object to out:
