@@ -137,6 +137,9 @@ struct sqlb_session
 	int32_t		pid;
 	int32_t		key;
 	int			aborted;		/* error inside BEGIN: 25P02 until ROLLBACK */
+	int			ext_txn;		/* the implicit transaction of extended-protocol
+								 * messages, open until Sync */
+	pgwire_backend *b;			/* the connection, for an error at Sync */
 	volatile int cancel;		/* CancelRequest arrived */
 	setting    *settings;
 	/* COPY FROM STDIN in progress */
@@ -1659,7 +1662,8 @@ complete_sql(sqlb_session *s, pgwire_backend *b, sq_portal *p)
 static int
 run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 {
-	int			in_txn = !sqlite3_get_autocommit(s->db);
+	int			in_txn = !sqlite3_get_autocommit(s->db) && !s->ext_txn;
+	int			open = !sqlite3_get_autocommit(s->db);
 	const char *sql = NULL;
 	const char *tag = st->tag;
 	int			rc;
@@ -1669,6 +1673,8 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 		case K_BEGIN:
 			if (in_txn)
 				pgwire_backend_notice(b, "there is already a transaction in progress");
+			else if (s->ext_txn)
+				s->ext_txn = 0; /* the implicit one becomes this one, as in PG */
 			else
 			{
 				/*
@@ -1681,20 +1687,21 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 			}
 			break;
 		case K_COMMIT:
+			/* an implicit transaction is ended too, with the warning */
 			if (!in_txn)
 				pgwire_backend_notice(b, "there is no transaction in progress");
-			else if (s->aborted)
+			if (open && s->aborted)
 			{
 				sql = "ROLLBACK";
 				tag = "ROLLBACK";
 			}
-			else
+			else if (open)
 				sql = "COMMIT";
 			break;
 		default:
 			if (!in_txn)
 				pgwire_backend_notice(b, "there is no transaction in progress");
-			else
+			if (open)
 				sql = "ROLLBACK";
 			break;
 	}
@@ -1710,6 +1717,7 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 	if (st->kind != K_BEGIN)
 	{
 		s->aborted = 0;
+		s->ext_txn = 0;
 		close_all_cursors(s);
 	}
 	pgwire_backend_command_complete(b, tag);
@@ -2322,7 +2330,7 @@ run_declare(sqlb_session *s, pgwire_backend *b, const char *sql, sq_portal *decl
 		session_error(s, b, "42601", "syntax error in DECLARE", NULL);
 		return -1;
 	}
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db) || s->ext_txn)
 	{
 		session_error(s, b, "25P01", "DECLARE CURSOR can only be used in transaction blocks", NULL);
 		return -1;
@@ -2732,6 +2740,67 @@ app_query(void *arg, pgwire_backend *b, const char *sql_in)
 	return rc == PGWIRE_EXEC_ERROR ? -1 : 0;
 }
 
+/*
+ * Whether a statement of the extended protocol runs in the implicit
+ * transaction: not those that end or nest transactions themselves, nor
+ * those SQLite refuses inside one.
+ */
+static int
+in_implicit(const sq_stmt *st)
+{
+	static const char *const outside[] = {
+		"SAVEPOINT", "RELEASE", "ROLLBACK", "VACUUM", "PRAGMA", "ATTACH", "DETACH", NULL
+	};
+
+	if (st->kind != K_SQL && st->kind != K_COPY)
+		return 0;
+	for (int i = 0; outside[i]; i++)
+		if (!strcmp(st->tag, outside[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Extended-protocol messages up to Sync are one transaction when no
+ * explicit one is open (docs: Extended Query): an error discards all of
+ * them, Sync commits.  Opened by the first Bind or Execute that needs it.
+ */
+static int
+begin_implicit(sqlb_session *s, pgwire_backend *b, const sq_stmt *st)
+{
+	int			rc;
+
+	s->b = b;
+	if (!sqlite3_get_autocommit(s->db) || !in_implicit(st))
+		return 0;
+	rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+	{
+		sqlite_error(s, b, rc);
+		return -1;
+	}
+	s->ext_txn = 1;
+	return 0;
+}
+
+/* Sync (or a simple Query) ends the implicit transaction. */
+static void
+end_implicit(sqlb_session *s)
+{
+	int			rc = SQLITE_OK;
+
+	s->ext_txn = 0;
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if (!s->aborted && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK &&
+		s->b)
+		sqlite_error(s, s->b, rc);	/* before ReadyForQuery, as in PG */
+	if (s->aborted || rc != SQLITE_OK)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->aborted = 0;
+	close_all_cursors(s);
+}
+
 static int
 app_parse(void *arg, pgwire_backend *b, const char *sql_in, uint32_t ntypes,
 		  const uint32_t *types, void **out)
@@ -2755,7 +2824,10 @@ app_parse(void *arg, pgwire_backend *b, const char *sql_in, uint32_t ntypes,
 	}
 	free(sql);
 	if (!st)
+	{
+		mark_failed(s);
 		return -1;
+	}
 	if ((uint32_t) st->nparams < ntypes)
 		st->nparams = (int) ntypes;
 	st->types = calloc((size_t) st->nparams + 1, sizeof(uint32_t));
@@ -2871,11 +2943,9 @@ keep_values(sq_portal *p, const pgwire_bind_params *bp)
 }
 
 static int
-app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *bp,
-		 void **out)
+bind_portal(sqlb_session *s, pgwire_backend *b, sq_stmt *st, const pgwire_bind_params *bp,
+			void **out)
 {
-	sqlb_session *s = arg;
-	sq_stmt    *st = handle;
 	sq_portal  *p;
 	uint32_t	i;
 	char		msg[160];
@@ -2923,6 +2993,21 @@ app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *b
 	return 0;
 }
 
+/* Every error of a Bind, Describe or Execute aborts the transaction. */
+static int
+app_bind(void *arg, pgwire_backend *b, void *handle, const pgwire_bind_params *bp,
+		 void **out)
+{
+	sqlb_session *s = arg;
+
+	if (begin_implicit(s, b, handle) != 0 || bind_portal(s, b, handle, bp, out) != 0)
+	{
+		mark_failed(s);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 ensure_types(sqlb_session *s, pgwire_backend *b, sq_portal *p)
 {
@@ -2957,10 +3042,8 @@ ensure_types(sqlb_session *s, pgwire_backend *b, sq_portal *p)
 }
 
 static int
-app_describe_portal(void *arg, pgwire_backend *b, void *handle)
+describe_portal(sqlb_session *s, pgwire_backend *b, sq_portal *p)
 {
-	sqlb_session *s = arg;
-	sq_portal  *p = handle;
 
 	if (p->stmt->kind == K_FETCH)
 	{
@@ -2992,6 +3075,19 @@ app_describe_portal(void *arg, pgwire_backend *b, void *handle)
 	return 0;
 }
 
+static int
+app_describe_portal(void *arg, pgwire_backend *b, void *handle)
+{
+	sqlb_session *s = arg;
+
+	if (describe_portal(s, b, handle) != 0)
+	{
+		mark_failed(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* Describe 'P' of a DECLAREd cursor (psycopg's server-side cursors). */
 static int
 app_describe_cursor(void *arg, pgwire_backend *b, const char *name)
@@ -3012,10 +3108,8 @@ app_describe_cursor(void *arg, pgwire_backend *b, const char *name)
 }
 
 static int
-app_execute(void *arg, pgwire_backend *b, void *handle, int32_t max_rows)
+execute_portal(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows)
 {
-	sqlb_session *s = arg;
-	sq_portal  *p = handle;
 	int			rc;
 
 	if (p->stmt->kind == K_SQL && ensure_types(s, b, p) != 0)
@@ -3029,6 +3123,20 @@ app_execute(void *arg, pgwire_backend *b, void *handle, int32_t max_rows)
 		return PGWIRE_EXEC_DONE;
 	}
 	rc = portal_run(s, b, p, max_rows, 0);
+	return rc;
+}
+
+static int
+app_execute(void *arg, pgwire_backend *b, void *handle, int32_t max_rows)
+{
+	sqlb_session *s = arg;
+	sq_portal  *p = handle;
+	int			rc = PGWIRE_EXEC_ERROR;
+
+	if (begin_implicit(s, b, p->stmt) == 0)
+		rc = execute_portal(s, b, p, max_rows);
+	if (rc == PGWIRE_EXEC_ERROR)
+		mark_failed(s);
 	return rc;
 }
 
@@ -3051,6 +3159,8 @@ app_transaction_status(void *arg)
 {
 	sqlb_session *s = arg;
 
+	if (s->ext_txn)
+		end_implicit(s);
 	if (sqlite3_get_autocommit(s->db))
 	{
 		s->aborted = 0;
