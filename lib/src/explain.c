@@ -345,6 +345,49 @@ emit(explain_state *st, const pgwire_visit *v, const char *path, int depth)
 	return st->fn(st->arg, &row);
 }
 
+/*
+ * Rows of a carried message (m->inner: a CopyData's replication payload,
+ * an XLogData's pgoutput message) in place of the bytes that hold it,
+ * under the field's path ("data.type", "data.wal_start", "data.data.new_tuple"
+ * ...) and one level deeper; its rows cover those bytes as the outer
+ * field's row would have.
+ */
+typedef struct explain_nested
+{
+	explain_state *outer;		/* its path holds the outer field's */
+	int			depth;
+} explain_nested;
+
+static int
+nested_row(void *arg, const pgwire_explain_row *row)
+{
+	explain_nested *n = arg;
+	pgwire_buf *path = &n->outer->path;
+	size_t		before = path->len;
+	pgwire_explain_row r = *row;
+	int			rc;
+
+	/* outer->path holds prefix while the nested walk runs; extend it */
+	path_push_name(path, row->path);
+	if (path->status != PGWIRE_OK)
+		return PGWIRE_ERR_NOMEM;
+	r.path = (const char *) path->data;
+	r.depth = row->depth + n->depth;
+	rc = n->outer->fn(n->outer->arg, &r);
+	path_truncate(path, before);
+	return rc;
+}
+
+static int
+explain_inner(explain_state *st, const pgwire_visit *v)
+{
+	explain_nested n;
+
+	n.outer = st;
+	n.depth = v->depth + 1;
+	return pgwire_explain(st->m->inner, nested_row, &n);
+}
+
 static int
 explain_visit(void *arg, const pgwire_visit *v)
 {
@@ -367,8 +410,13 @@ explain_visit(void *arg, const pgwire_visit *v)
 			/* a one-field element is named by its index alone */
 			if (lv == NULL || v->depth == 0 || lv->group->elem->nfields != 1)
 				path_push_name(&st->path, v->field->name);
-			format_field(st, v);
-			rc = emit(st, v, (const char *) st->path.data, v->depth);
+			if (pgwire_carries_inner(st->m, v))
+				rc = explain_inner(st, v);
+			else
+			{
+				format_field(st, v);
+				rc = emit(st, v, (const char *) st->path.data, v->depth);
+			}
 			path_truncate(&st->path, before);
 			return rc;
 		case PGWIRE_EV_GROUP_BEGIN:

@@ -94,6 +94,13 @@ extern void pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *s, size_t n);
 extern int	pgwire_pgoutput_verify(const uint8_t *p, size_t n, uint32_t present,
 								   pgwire_error *err);
 
+/*
+ * json_out.c: whether visit v of m is the trailing Byten that holds
+ * m->inner, the message the session tracker decoded from it (message.h);
+ * the JSON writer and the byte map show that message in its place.
+ */
+extern int	pgwire_carries_inner(const pgwire_msg *m, const pgwire_visit *v);
+
 /* pgoutput Insert, Update, Delete: the kinds msg->relation is for */
 static inline int
 pgwire_is_lr_change(pgwire_msg_kind kind)

@@ -408,8 +408,8 @@ put_key(json_out *j, const pgwire_visit *v)
  * has), so a reader sees the XLogData rather than its bytes.  json_in.c
  * encodes such an object back to exactly those bytes.
  */
-static int
-carries_inner(const pgwire_msg *m, const pgwire_visit *v)
+int
+pgwire_carries_inner(const pgwire_msg *m, const pgwire_visit *v)
 {
 	const pgwire_msgdef *def;
 
@@ -437,7 +437,7 @@ visit(void *arg, const pgwire_visit *v)
 			break;				/* the header is written from the frame */
 		case PGWIRE_EV_FIELD:
 			put_key(j, v);
-			if (carries_inner(j->m, v))
+			if (pgwire_carries_inner(j->m, v))
 				return write_message(j->m->inner, b, j->flags, j->nest + 1);
 			put_value(b, v);
 			break;

@@ -294,6 +294,44 @@ test_payload(void)
 	check_row(&rs, "send_time", 109, 8, "2000-01-01 00:00:00.000000+00");
 }
 
+/*
+ * A CopyData whose XLogData holds a pgoutput Insert, linked as the session
+ * tracker links them (msg->inner): the byte map shows the carried
+ * messages' fields in place of the bytes, still covering every byte once.
+ */
+static void
+test_nested(void)
+{
+	pgwire_msg	copy,
+				xlog,
+				insert;
+	pgwire_pgoutput_state st = {0};
+	pgwire_error err;
+	rows		rs = {0};
+
+	pgwire_buf_reset(&msg);
+	/* 'd', length 4 + 25 + 14; 'w' with start, end, time; 'I' of OID 16384 */
+	PUT("d\0\0\0\x2b" "w\0\0\0\0\x01\x53\xb1\x40\0\0\0\0\x01\x53\xb1\x40"
+		"\0\x03\x03\xd5\x9c\xef\x21\xd2" "I\0\0\x40\0N\0\x01t\0\0\0\x01" "7");
+	if (decode(PGWIRE_BACKEND, &copy) != PGWIRE_OK ||
+		pgwire_decode_replication(&copy, &xlog, &err) != PGWIRE_OK ||
+		pgwire_decode_xlog_pgoutput(&xlog, 1, &st, &insert, &err) != PGWIRE_OK)
+	{
+		ok(0, "CopyData > XLogData > Insert decodes");
+		return;
+	}
+	copy.inner = &xlog;
+	xlog.inner = &insert;
+	if (!ok(pgwire_explain(&copy, collect, &rs) == 0, "CopyData > XLogData > Insert explains"))
+		return;
+	check_tiling(&rs, &copy, "CopyData > XLogData > Insert");
+	check_row(&rs, "data.type", 5, 1, "'w' (XLogData)");
+	check_row(&rs, "data.wal_start", 6, 8, "0/153B140");
+	check_row(&rs, "data.data.type", 30, 1, "'I' (Insert)");
+	check_row(&rs, "data.data.relation_oid", 31, 4, "16384");
+	check_row(&rs, "data.data.new_tuple[0]", 38, 6, "text \"7\"");
+}
+
 int
 main(void)
 {
@@ -304,6 +342,7 @@ main(void)
 	test_meanings();
 	test_text();
 	test_payload();
+	test_nested();
 	pgwire_buf_free(&msg);
 	return done_testing();
 }
