@@ -608,6 +608,12 @@ put_setting(sqlb_session *s, const char *name, const char *value)
 }
 
 void
+sqlb_session_error_sent(sqlb_session *s)
+{
+	mark_failed(s);
+}
+
+void
 sqlb_session_setting(sqlb_session *s, const char *name, const char *value)
 {
 	put_setting(s, name, value);
@@ -2570,6 +2576,19 @@ send_rows(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, in
 }
 
 /*
+ * In an aborted transaction only what ends it is run, parsed or bound
+ * (PostgreSQL's IsTransactionExitStmt): 25P02 for the rest.
+ */
+static int
+refuse_aborted(sqlb_session *s, pgwire_backend *b, cmd_kind kind, const char *tag)
+{
+	if (!s->aborted || kind == K_COMMIT || kind == K_ROLLBACK || !strcmp(tag, "ROLLBACK"))
+		return 0;
+	pgwire_backend_error(b, "25P02", "current transaction is aborted, commands ignored until end of transaction block", NULL, NULL);
+	return -1;
+}
+
+/*
  * Run p, sending at most max_rows rows (0: all).  describe: send
  * RowDescription first (simple query).  PGWIRE_EXEC_* result.
  */
@@ -2579,12 +2598,8 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 	int			rc;
 	int32_t		sent = 0;
 
-	if (s->aborted && p->stmt->kind != K_COMMIT && p->stmt->kind != K_ROLLBACK &&
-		strcmp(p->stmt->tag, "ROLLBACK") != 0)
-	{
-		pgwire_backend_error(b, "25P02", "current transaction is aborted, commands ignored until end of transaction block", NULL, NULL);
+	if (refuse_aborted(s, b, p->stmt->kind, p->stmt->tag) != 0)
 		return PGWIRE_EXEC_ERROR;
-	}
 	s->cancel = 0;
 	switch (p->stmt->kind)
 	{
@@ -2810,9 +2825,15 @@ app_parse(void *arg, pgwire_backend *b, const char *sql_in, uint32_t ntypes,
 	const char *tail;
 	sq_stmt    *st;
 	int			i;
+	char		tag[80];
 
 	if (!sql)
 		return -1;
+	if (refuse_aborted(s, b, classify(sql, tag, sizeof(tag)), tag) != 0)
+	{
+		free(sql);
+		return -1;
+	}
 	st = stmt_make(s, b, sql, &tail);
 	if (st && *skip_space(tail) == ';')
 		tail = skip_space(tail) + 1;
@@ -2950,6 +2971,8 @@ bind_portal(sqlb_session *s, pgwire_backend *b, sq_stmt *st, const pgwire_bind_p
 	uint32_t	i;
 	char		msg[160];
 
+	if (refuse_aborted(s, b, st->kind, st->tag) != 0)
+		return -1;
 	if (bp->nparams != (uint32_t) st->nparams)
 	{
 		snprintf(msg, sizeof(msg),
