@@ -1063,7 +1063,207 @@ numeric_binary(const char *s, uint8_t *out, size_t outlen, size_t *len)
 	return 0;
 }
 
-/* Append column i of the current row in the given type and format. */
+/*
+ * SQLite keeps any value in any column, PostgreSQL only values of the
+ * column's type: a value of another storage class is converted when that
+ * loses nothing, else refused as PostgreSQL's input function would refuse
+ * its text (code and message in *code and msg).
+ */
+
+/* The value's text with blanks around it removed, in buf. */
+static const char *
+value_text(sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+	const char *t = (const char *) sqlite3_column_text(st, i);
+	size_t		n;
+
+	if (sqlite3_column_type(st, i) == SQLITE_FLOAT)
+	{
+		float_text(sqlite3_column_double(st, i), buf, len);
+		return buf;
+	}
+	while (t && isspace((unsigned char) *t))
+		t++;
+	snprintf(buf, len, "%s", t ? t : "");
+	n = strlen(buf);
+	while (n > 0 && isspace((unsigned char) buf[n - 1]))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* An int8: an integer, an integral real, or integer text. */
+static int
+as_int8(sqlite3_stmt *st, int i, int64_t *out, const char **code, char *msg, size_t len)
+{
+	char		t[128];
+	char	   *end;
+	double		d;
+
+	switch (sqlite3_column_type(st, i))
+	{
+		case SQLITE_INTEGER:
+			*out = sqlite3_column_int64(st, i);
+			return 0;
+		case SQLITE_FLOAT:
+			d = sqlite3_column_double(st, i);
+			if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+			{
+				*out = (int64_t) d;
+				return 0;
+			}
+			if (isfinite(d) && d == floor(d))
+			{
+				*code = "22003";
+				snprintf(msg, len, "bigint out of range");
+				return -1;
+			}
+			break;
+		default:
+			value_text(st, i, t, sizeof(t));
+			errno = 0;
+			*out = strtoll(t, &end, 10);
+			if (*t && !*end && errno == 0)
+				return 0;
+			if (*t && !*end)
+			{
+				*code = "22003";
+				snprintf(msg, len, "value \"%s\" is out of range for type bigint", t);
+				return -1;
+			}
+			break;
+	}
+	*code = "22P02";
+	snprintf(msg, len, "invalid input syntax for type bigint: \"%s\"", value_text(st, i, t, sizeof(t)));
+	return -1;
+}
+
+/* A float8: an integer (rounded, as PostgreSQL's cast), a real, or numeric text. */
+static int
+as_float8(sqlite3_stmt *st, int i, double *out, const char **code, char *msg, size_t len)
+{
+	char		t[128];
+	char	   *end;
+
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT && sqlite3_column_type(st, i) != SQLITE_BLOB)
+	{
+		*out = sqlite3_column_double(st, i);
+		return 0;
+	}
+	value_text(st, i, t, sizeof(t));
+	errno = 0;
+	*out = strtod(t, &end);
+	if (*t && !*end && errno == 0 && strncasecmp(t, "0x", 2) != 0)
+		return 0;
+	if (*t && !*end && errno == ERANGE)
+	{
+		*code = "22003";
+		snprintf(msg, len, "\"%s\" is out of range for type double precision", t);
+	}
+	else
+	{
+		*code = "22P02";
+		snprintf(msg, len, "invalid input syntax for type double precision: \"%s\"", t);
+	}
+	return -1;
+}
+
+/*
+ * A numeric: a number, or text in numeric's plain decimal form (sent as
+ * it is in text format, so not trimmed).
+ */
+static int
+numeric_ok(sqlite3_stmt *st, int i, const char **code, char *msg, size_t len)
+{
+	char		t[600];
+	uint8_t		bin[1100];
+	size_t		n;
+
+	if (sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT)
+		return 0;
+	snprintf(t, sizeof(t), "%s", (const char *) sqlite3_column_text(st, i));
+	if (numeric_binary(t, bin, sizeof(bin), &n) == 0)
+		return 0;
+	*code = "22P02";
+	snprintf(msg, len, "invalid input syntax for type numeric: \"%.100s\"", t);
+	return -1;
+}
+
+static const char *
+storage_class(int stype)
+{
+	return stype == SQLITE_INTEGER ? "integer" : stype == SQLITE_FLOAT ? "real" :
+		stype == SQLITE_BLOB ? "blob" : "text";
+}
+
+/*
+ * Whether column i of the current row can be sent as its column's type;
+ * if not, the ErrorResponse (naming the column) is sent and -1 returned.
+ */
+static int
+value_fits(sqlb_session *s, pgwire_backend *b, sqlite3_stmt *st, int i, uint32_t type)
+{
+	const char *code = NULL;
+	char		msg[256],
+				detail[256];
+	int64_t		iv;
+	double		dv;
+	int			rc = 0;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return 0;
+	if (type == INT8OID)
+		rc = as_int8(st, i, &iv, &code, msg, sizeof(msg));
+	else if (type == FLOAT8OID)
+		rc = as_float8(st, i, &dv, &code, msg, sizeof(msg));
+	else if (type == NUMERICOID)
+		rc = numeric_ok(st, i, &code, msg, sizeof(msg));
+	if (rc == 0)
+		return 0;
+	snprintf(detail, sizeof(detail), "Column \"%s\" is of type %s; SQLite holds a %s value in this row.",
+			 sqlite3_column_name(st, i) ? sqlite3_column_name(st, i) : "?column?",
+			 type == INT8OID ? "bigint" : type == FLOAT8OID ? "double precision" : "numeric",
+			 storage_class(sqlite3_column_type(st, i)));
+	session_error(s, b, code, msg, detail);
+	return -1;
+}
+
+/* An int8 or float8 value, converted as value_fits() allowed. */
+static void
+put_number(pgwire_backend *b, sqlite3_stmt *st, int i, uint32_t type, int16_t format)
+{
+	const char *code;
+	char		msg[256],
+				buf[64];
+	uint8_t		bin[8];
+	int64_t		iv = 0;
+	double		d = 0;
+	uint64_t	u;
+
+	if (type == INT8OID)
+	{
+		as_int8(st, i, &iv, &code, msg, sizeof(msg));
+		u = (uint64_t) iv;
+		snprintf(buf, sizeof(buf), "%lld", (long long) iv);
+	}
+	else
+	{
+		as_float8(st, i, &d, &code, msg, sizeof(msg));
+		memcpy(&u, &d, 8);
+		float_text(d, buf, sizeof(buf));
+	}
+	if (format == 1)
+	{
+		put_be(bin, u, 8);
+		pgwire_backend_row_value(b, bin, 8);
+	}
+	else
+		pgwire_backend_row_value(b, buf, strlen(buf));
+}
+
+/*
+ * Append column i of the current row in the given type and format
+ * (value_fits() said it can be).
+ */
 static void
 put_column(pgwire_backend *b, sqlite3_stmt *st, int i, uint32_t type, int16_t format)
 {
@@ -1119,20 +1319,9 @@ put_column(pgwire_backend *b, sqlite3_stmt *st, int i, uint32_t type, int16_t fo
 			pgwire_backend_row_value(b, v ? "t" : "f", 1);
 		return;
 	}
-	if (format == 1 && type == INT8OID)
+	if (type == INT8OID || type == FLOAT8OID)
 	{
-		put_be(bin, (uint64_t) sqlite3_column_int64(st, i), 8);
-		pgwire_backend_row_value(b, bin, 8);
-		return;
-	}
-	if (format == 1 && type == FLOAT8OID)
-	{
-		double		d = sqlite3_column_double(st, i);
-		uint64_t	u;
-
-		memcpy(&u, &d, 8);
-		put_be(bin, u, 8);
-		pgwire_backend_row_value(b, bin, 8);
+		put_number(b, st, i, type, format);
 		return;
 	}
 	/* text of the value; numeric and text keep SQLite's own text */
@@ -2561,6 +2750,15 @@ send_rows(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, in
 			if (rc != SQLITE_ROW)
 				return -1;
 		}
+		for (i = 0; i < p->ncols; i++)
+			if (value_fits(s, b, p->st, i, p->types[i]) != 0)
+			{
+				/* the result ends here, as at a run-time error in PG */
+				sqlite3_reset(p->st);
+				p->done = 1;
+				p->have_row = 0;
+				return -1;
+			}
 		if (p->ncols > 0)
 		{
 			pgwire_backend_row_begin(b, (size_t) p->ncols);
