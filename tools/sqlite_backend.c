@@ -40,6 +40,10 @@
 #define FLOAT8OID 701
 #define VARCHAROID 1043
 #define NUMERICOID 1700
+#define DATEOID 1082
+#define TIMESTAMPOID 1114
+#define TIMESTAMPTZOID 1184
+#define UUIDOID 2950
 
 #define SERVER_VERSION "15.0 (pgwire)"
 
@@ -1496,6 +1500,105 @@ numeric_from_binary(const uint8_t *p, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * Date, timestamp[tz] and uuid arrive in binary as numbers and bytes
+ * (date_recv, timestamp_recv, uuid_recv); SQLite keeps the text
+ * PostgreSQL would show for them (DateStyle ISO, TimeZone UTC).
+ */
+
+/* Days since 2000-01-01 as year, month, day (proleptic Gregorian). */
+static void
+civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t		z = days + 10957 + 719468;	/* from 0000-03-01 */
+	int64_t		era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t		doe = z - era * 146097;
+	int64_t		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t		mp = (5 * doy + 2) / 153;
+
+	*d = (int) (doy - (153 * mp + 2) / 5 + 1);
+	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DD", with " BC" appended by the caller for year <= 0. */
+static int
+date_text(int64_t days, char *out, size_t len, int *bc)
+{
+	int64_t		y;
+	int			m,
+				d;
+
+	civil_from_days(days, &y, &m, &d);
+	*bc = y <= 0;
+	return snprintf(out, len, "%04lld-%02d-%02d", (long long) (y <= 0 ? 1 - y : y), m, d);
+}
+
+static void
+date_recv_text(int32_t days, char *out, size_t len)
+{
+	int			bc;
+
+	if (days == INT32_MIN || days == INT32_MAX)
+	{
+		snprintf(out, len, days == INT32_MIN ? "-infinity" : "infinity");
+		return;
+	}
+	date_text(days, out, len, &bc);
+	if (bc)
+		strncat(out, " BC", len - strlen(out) - 1);
+}
+
+/* Microseconds since 2000-01-01 00:00 as PostgreSQL's text; tz: "+00". */
+static void
+timestamp_recv_text(int64_t us, int tz, char *out, size_t len)
+{
+	int64_t		days = us / 86400000000LL,
+				rest = us % 86400000000LL;
+	int			bc,
+				n;
+
+	if (us == INT64_MIN || us == INT64_MAX)
+	{
+		snprintf(out, len, us == INT64_MIN ? "-infinity" : "infinity");
+		return;
+	}
+	if (rest < 0)
+	{
+		rest += 86400000000LL;
+		days--;
+	}
+	n = date_text(days, out, len, &bc);
+	n += snprintf(out + n, len - (size_t) n, " %02d:%02d:%02d", (int) (rest / 3600000000LL),
+				  (int) (rest / 60000000 % 60), (int) (rest / 1000000 % 60));
+	if (rest % 1000000)
+	{
+		char		frac[8];
+		int			k = 6;
+
+		snprintf(frac, sizeof(frac), "%06d", (int) (rest % 1000000));
+		while (frac[k - 1] == '0')
+			k--;
+		n += snprintf(out + n, len - (size_t) n, ".%.*s", k, frac);
+	}
+	snprintf(out + n, len - (size_t) n, "%s%s", tz ? "+00" : "", bc ? " BC" : "");
+}
+
+static void
+uuid_recv_text(const uint8_t *v, char *out)
+{
+	int			i,
+				o = 0;
+
+	for (i = 0; i < 16; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		o += sprintf(out + o, "%02x", v[i]);
+	}
+}
+
 /* Bind a binary-format value; -1 for a type we cannot read. */
 static int
 bind_binary(sqlite3_stmt *st, int idx, uint32_t type, const uint8_t *v, size_t len)
@@ -1546,6 +1649,22 @@ bind_binary(sqlite3_stmt *st, int idx, uint32_t type, const uint8_t *v, size_t l
 			if (numeric_from_binary(v, len, num, sizeof(num)) != 0)
 				return -1;
 			return bind_text(st, idx, NUMERICOID, num, strlen(num));
+		case DATEOID:
+			if (len != 4)
+				return -1;
+			date_recv_text((int32_t) get_be(v, 4), num, sizeof(num));
+			return sqlite3_bind_text(st, idx, num, -1, SQLITE_TRANSIENT);
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			if (len != 8)
+				return -1;
+			timestamp_recv_text((int64_t) get_be(v, 8), type == TIMESTAMPTZOID, num, sizeof(num));
+			return sqlite3_bind_text(st, idx, num, -1, SQLITE_TRANSIENT);
+		case UUIDOID:
+			if (len != 16)
+				return -1;
+			uuid_recv_text(v, num);
+			return sqlite3_bind_text(st, idx, num, 36, SQLITE_TRANSIENT);
 		default:
 			return -1;
 	}
