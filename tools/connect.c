@@ -3,7 +3,11 @@
  *    pgwire connect: a minimal PostgreSQL client built on libpgwire's
  *    frontend state machine (conn.h).
  *
- *    pgwire connect [CONNINFO] [-c SQL] [--param VALUE]... [--csv] [--trace]
+ *    pgwire connect [CONNINFO] [-c SQL]... [--param VALUE]... [--csv] [--trace]
+ *
+ * Each -c runs in turn, as psql runs them (the exit status is the last
+ * one's); without -c, SQL piped or redirected to standard input is sent
+ * as one simple Query, and with none it only connects and authenticates.
  *
  * Connection settings are read the way libpq users expect: a URI
  * (postgresql://user:pass@host:port/db?sslmode=...) or a key=value string,
@@ -22,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
 #include <netdb.h>
 #include <pwd.h>
@@ -49,6 +54,7 @@
 #include "pgwire/render.h"
 
 #define MAX_PARAMS 256
+#define MAX_COMMANDS 256		/* -c options */
 
 /* ---- settings ---------------------------------------------------------------- */
 
@@ -326,6 +332,41 @@ env_default(char **slot, const char *env, const char *dflt)
 		*slot = strdup(dflt);
 }
 
+/*
+ * The port as libpq 15 checks it (parse_int_param, then the range): a
+ * decimal integer, surrounding white space allowed, 1 to 65535.  A list
+ * ("5432,5433", libpq's multiple hosts) is not supported here.
+ */
+static int
+check_port(const char *port)
+{
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(port, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (strchr(port, ',') != NULL)
+	{
+		fprintf(stderr, "pgwire connect: multiple hosts or ports (\"%s\") are not supported\n",
+				port);
+		return -1;
+	}
+	if (end == port || *end != '\0' || errno != 0 || v < INT_MIN || v > INT_MAX)
+	{
+		fprintf(stderr, "pgwire connect: invalid integer value \"%s\" for connection option \"port\"\n",
+				port);
+		return -1;
+	}
+	if (v < 1 || v > 65535)
+	{
+		fprintf(stderr, "pgwire connect: invalid port number: \"%s\"\n", port);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load_settings(settings *s, const char *conninfo)
 {
@@ -373,7 +414,7 @@ load_settings(settings *s, const char *conninfo)
 		fprintf(stderr, "pgwire connect: invalid channel_binding value: \"%s\"\n", s->channel_binding);
 		return -1;
 	}
-	return 0;
+	return check_port(s->port);
 }
 
 static void
@@ -1096,12 +1137,26 @@ cell(const result *r, size_t row, int col)
 	return v ? v : "";
 }
 
+static void print_columns(const result *raw);
+
 /*
  * psql's default output: aligned, border 1, header centred, values with
  * newlines split over lines with a '+' wrap marker, then "(N rows)".
  */
 static void
 print_aligned(const result *raw)
+{
+	if (raw->ncols == 0)
+	{
+		/* psql: no header, "--" as the rule, no lines for the rows */
+		printf("--\n(%zu row%s)\n\n", raw->nrows, raw->nrows == 1 ? "" : "s");
+		return;
+	}
+	print_columns(raw);
+}
+
+static void
+print_columns(const result *raw)
 {
 	result		shown = *raw;
 	const result *r = &shown;
@@ -1227,7 +1282,8 @@ print_csv(const result *r)
 		csv_field(r->names[c]);
 	}
 	putchar('\n');
-	for (size_t i = 0; i < r->nrows; i++)
+	/* psql --csv writes no line for a row without columns */
+	for (size_t i = 0; i < r->nrows && r->ncols > 0; i++)
 	{
 		for (int c = 0; c < r->ncols; c++)
 		{
@@ -1528,6 +1584,51 @@ open_session(session *s, const settings *st, const pgwire_conn_options *o)
 	return do_startup(s, st);
 }
 
+/*
+ * Whether standard input holds SQL: a pipe or a file.  A terminal (no
+ * prompt here), /dev/null or a closed descriptor does not: then, without
+ * -c, pgwire connect only connects, authenticates and says goodbye.
+ */
+static int
+stdin_is_input(void)
+{
+	struct stat sb;
+
+	return fstat(STDIN_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode));
+}
+
+/* All of standard input as a string; NULL on a read error or a NUL byte. */
+static char *
+read_stdin(void)
+{
+	size_t		len = 0,
+				cap = 4096;
+	char	   *buf = malloc(cap);
+	size_t		n;
+
+	while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, stdin)) > 0)
+	{
+		len += n;
+		if (cap - len - 1 == 0)
+		{
+			char	   *p = realloc(buf, cap * 2);
+
+			if (p == NULL)
+				free(buf);
+			buf = p;
+			cap *= 2;
+		}
+	}
+	if (buf == NULL || ferror(stdin) || memchr(buf, '\0', len) != NULL)
+	{
+		fprintf(stderr, "pgwire connect: cannot read SQL from standard input\n");
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
 static void
 usage(void)
 {
@@ -1538,7 +1639,8 @@ usage(void)
 			"             sslrootcert, sslcert, sslkey: files, as libpq (default ~/.postgresql/)\n"
 			"             (defaults from PGHOST, PGHOSTADDR, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,\n"
 			"             PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGCHANNELBINDING, PGAPPNAME)\n"
-			"  -c SQL     run SQL (simple query; with --param: Parse/Bind/Execute)\n"
+			"  -c SQL     run SQL (simple query; with --param: Parse/Bind/Execute); repeatable,\n"
+			"             run in order; without -c, SQL piped to standard input is run\n"
 			"  --param V  a text parameter for $1, $2 ... (repeatable)\n"
 			"  --csv      print results as CSV (like psql --csv)\n"
 			"  --trace    print every message both ways in PQtrace format to stderr\n"
@@ -1548,10 +1650,12 @@ usage(void)
 int
 cmd_connect(int argc, char **argv)
 {
-	const char *conninfo = NULL,
-			   *sql = NULL;
+	const char *conninfo = NULL;
+	const char *sqls[MAX_COMMANDS];
+	char	   *input = NULL;
 	const char *params[MAX_PARAMS];
-	int			nparams = 0,
+	int			nsqls = 0,
+				nparams = 0,
 				show_auth = 0,
 				rc = 0;
 	settings	st;
@@ -1566,8 +1670,8 @@ cmd_connect(int argc, char **argv)
 		setlocale(LC_CTYPE, "");
 	for (int i = 1; i < argc; i++)
 	{
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
-			sql = argv[++i];
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && nsqls < MAX_COMMANDS)
+			sqls[nsqls++] = argv[++i];
 		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc && nparams < MAX_PARAMS)
 			params[nparams++] = argv[++i];
 		else if (strcmp(argv[i], "--csv") == 0)
@@ -1589,9 +1693,23 @@ cmd_connect(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (nparams > 0 && nsqls != 1)
+	{
+		fprintf(stderr, "pgwire connect: --param needs exactly one -c\n");
+		return 2;
+	}
+	if (nsqls == 0 && stdin_is_input())
+	{
+		/* like psql without -c, but sent as one Query */
+		if ((input = read_stdin()) == NULL)
+			return 2;
+		if (input[strspn(input, " \t\r\n")] != '\0')
+			sqls[nsqls++] = input;
+	}
 	if (load_settings(&st, conninfo) != 0)
 	{
 		free_settings(&st);
+		free(input);
 		return 2;
 	}
 	memset(&o, 0, sizeof(o));
@@ -1639,20 +1757,23 @@ cmd_connect(int argc, char **argv)
 		fprintf(stderr, "pgwire connect: authenticated with %s%s\n",
 				pgwire_conn_auth_method(s.conn) ? pgwire_conn_auth_method(s.conn) : "trust",
 				s.t.ssl ? " over TLS" : "");
-	if (sql)
+	/* each -c in turn, as psql; the exit status is the last one's */
+	for (int i = 0; i < nsqls && rc != 2; i++)
 	{
 		memset(&err, 0, sizeof(err));
+		s.had_error = 0;
 		if ((nparams > 0 ?
-			 pgwire_conn_query_params(s.conn, sql, nparams, NULL, params, NULL, NULL, 0, &err) :
-			 pgwire_conn_query(s.conn, sql, &err)) != PGWIRE_OK)
+			 pgwire_conn_query_params(s.conn, sqls[i], nparams, NULL, params, NULL, NULL, 0,
+									  &err) :
+			 pgwire_conn_query(s.conn, sqls[i], &err)) != PGWIRE_OK)
 		{
 			fprintf(stderr, "pgwire connect: %s\n", err.detail);
 			rc = 1;
 		}
 		else if (run_query(&s) != 0)
 			rc = 2;
-		else if (s.had_error)
-			rc = 1;
+		else
+			rc = s.had_error ? 1 : 0;
 	}
 	pgwire_conn_terminate(s.conn);
 	flush_out(&s);
@@ -1664,5 +1785,6 @@ done:
 		fclose(s.startup_err);
 	free(s.startup_text);
 	free_settings(&st);
+	free(input);
 	return rc;
 }
