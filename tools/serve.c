@@ -324,6 +324,8 @@ app_startup(void *arg, pgwire_backend *b, const char *user, const char *database
 		if (strcmp(params[2 * i], "user") && strcmp(params[2 * i], "database") &&
 			strcmp(params[2 * i], "options") && strcmp(params[2 * i], "replication"))
 			sqlb_session_setting(s, params[2 * i], params[2 * i + 1]);
+	/* current_user and SHOW session_authorization */
+	sqlb_session_setting(s, "session_authorization", user);
 	u = find_user(user);
 	auth->method = u && u->method >= 0 ? (pgwire_auth_method) u->method : srv.method;
 	auth->secret = u && u->secret[0] ? u->secret : NULL;
@@ -343,6 +345,8 @@ app_ready(void *arg, pgwire_backend *b)
 	const char *v = sqlb_session_get(arg, "application_name");
 
 	pgwire_backend_parameter_status(b, "application_name", v ? v : "");
+	/* the one the client logged in as, unknown when sqlb_parameters is */
+	pgwire_backend_parameter_status(b, "session_authorization", pgwire_backend_user(b));
 }
 
 static int

@@ -55,7 +55,6 @@ const char *const sqlb_parameters[] = {
 	"is_superuser", "on",
 	"server_encoding", "UTF8",
 	"server_version", SERVER_VERSION,
-	"session_authorization", "",
 	"standard_conforming_strings", "on",
 	"TimeZone", "UTC",
 	NULL, NULL
@@ -64,6 +63,7 @@ const char *const sqlb_parameters[] = {
 /* Settings SHOW knows besides the reported ones. */
 static const char *const extra_settings[] = {
 	"application_name", "",
+	"session_authorization", "",	/* the user: sqlb_session_setting() */
 	"server_version_num", "150000",
 	"transaction_isolation", "serializable",
 	"default_transaction_isolation", "serializable",
@@ -235,6 +235,15 @@ statement_end(const char *p)
 	return p;
 }
 
+/* current_user, session_user, current_role: called without parentheses. */
+static int
+user_keyword(const char *p, size_t w)
+{
+	return (w == 12 && (strncasecmp(p, "current_user", 12) == 0 ||
+						strncasecmp(p, "session_user", 12) == 0 ||
+						strncasecmp(p, "current_role", 12) == 0));
+}
+
 /*
  * PostgreSQL spellings SQLite does not take, rewritten outside quotes and
  * comments: $N -> ?N, "::type" casts dropped, serial -> integer.
@@ -316,6 +325,12 @@ rewrite_sql(const char *in)
 			{
 				memcpy(out + o, p, w);
 				o += w;
+				/* SQL's niladic user functions are SQLite functions here */
+				if (user_keyword(p, w) && *skip_space(p + w) != '(')
+				{
+					memcpy(out + o, "()", 2);
+					o += 2;
+				}
 			}
 			p += w;
 		}
@@ -663,6 +678,17 @@ fn_text_const(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, (const char *) sqlite3_user_data(ctx), -1, SQLITE_STATIC);
 }
 
+/* current_user, session_user, current_role: the user who logged in. */
+static void
+fn_user(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlb_session *s = sqlite3_user_data(ctx);
+
+	(void) argc;
+	(void) argv;
+	sqlite3_result_text(ctx, get_setting(s, "session_authorization"), -1, SQLITE_TRANSIENT);
+}
+
 static void
 fn_backend_pid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -719,6 +745,9 @@ add_functions(sqlb_session *s)
 	sqlite3_create_function_v2(s->db, "current_setting", 2, SQLITE_UTF8, s, fn_current_setting, NULL, NULL, NULL);
 	sqlite3_create_function_v2(s->db, "current_database", 0, SQLITE_UTF8, "main", fn_text_const, NULL, NULL, NULL);
 	sqlite3_create_function_v2(s->db, "current_schema", 0, SQLITE_UTF8, "public", fn_text_const, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_user", 0, SQLITE_UTF8, s, fn_user, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "session_user", 0, SQLITE_UTF8, s, fn_user, NULL, NULL, NULL);
+	sqlite3_create_function_v2(s->db, "current_role", 0, SQLITE_UTF8, s, fn_user, NULL, NULL, NULL);
 	sqlite3_create_function_v2(s->db, "pg_backend_pid", 0, SQLITE_UTF8, s, fn_backend_pid, NULL, NULL, NULL);
 	sqlite3_create_function_v2(s->db, "pg_sleep", 1, SQLITE_UTF8, s, fn_pg_sleep, NULL, NULL, NULL);
 	sqlite3_create_function_v2(s->db, "now", 0, SQLITE_UTF8, NULL, fn_now, NULL, NULL, NULL);
@@ -2108,8 +2137,13 @@ show_name(const char *sql, char *name, size_t len)
 	while (*p && (isalnum((unsigned char) *p) || *p == '_' || *p == '.') && n + 1 < len)
 		name[n++] = (char) tolower((unsigned char) *p++);
 	name[n] = '\0';
+	/* the SQL-standard spellings of three settings */
 	if (!strcmp(name, "time"))
 		snprintf(name, len, "timezone");
+	else if (!strcmp(name, "transaction") && !strncasecmp(skip_space(p), "ISOLATION", 9))
+		snprintf(name, len, "transaction_isolation");
+	else if (!strcmp(name, "session") && !strncasecmp(skip_space(p), "AUTHORIZATION", 13))
+		snprintf(name, len, "session_authorization");
 	return name;
 }
 

@@ -64,7 +64,8 @@ int			sqlb_cancel(int32_t process_id, int32_t secret_key);
 extern const pgwire_backend_app sqlb_app;
 
 /* ParameterStatus name,value pairs sent after AuthenticationOk
- * (application_name is sent separately, with the client's value). */
+ * (application_name and session_authorization are sent separately, with
+ * the client's values). */
 extern const char *const sqlb_parameters[];
 
 #endif							/* PGWIRE_TOOLS_SQLITE_BACKEND_H */

@@ -26,6 +26,9 @@ public class ServeJdbc
 		Connection c = DriverManager.getConnection(args[0], args[1], args[2]);
 		check(c.getMetaData().getDatabaseProductVersion().startsWith("15.0"),
 			  "connect, server version " + c.getMetaData().getDatabaseProductVersion());
+		/* HikariCP and others read it at connect: SHOW TRANSACTION ISOLATION LEVEL */
+		check(c.getTransactionIsolation() == Connection.TRANSACTION_SERIALIZABLE,
+			  "getTransactionIsolation: " + c.getTransactionIsolation());
 		Statement s = c.createStatement();
 		s.execute("DROP TABLE IF EXISTS j");
 		s.execute("CREATE TABLE j(id int8 PRIMARY KEY, name text, x float8, ok bool, b bytea)");
