@@ -101,6 +101,7 @@ typedef struct setting
 	struct setting *next;
 	char	   *name;
 	char	   *value;
+	int			report;			/* changed: ParameterStatus before ReadyForQuery */
 } setting;
 
 /* A prepared statement (Parse), shared by its portals. */
@@ -605,7 +606,7 @@ get_setting(sqlb_session *s, const char *name)
 	return lookup_in(extra_settings, name);
 }
 
-static void
+static setting *
 put_setting(sqlb_session *s, const char *name, const char *value)
 {
 	setting    *e;
@@ -617,13 +618,33 @@ put_setting(sqlb_session *s, const char *name, const char *value)
 	{
 		e = calloc(1, sizeof(*e));
 		if (!e)
-			return;
+			return NULL;
 		e->name = strdup(name);
 		e->next = s->settings;
 		s->settings = e;
 	}
 	free(e->value);
 	e->value = strdup(value);
+	return e;
+}
+
+/*
+ * GUC_REPORT parameters changed by SET are reported when the server is
+ * ready again (PostgreSQL's ReportChangedGUCOptions), just before
+ * ReadyForQuery.
+ */
+static void
+report_changed(sqlb_session *s)
+{
+	setting    *e;
+
+	for (e = s->settings; e; e = e->next)
+		if (e->report)
+		{
+			e->report = 0;
+			if (s->b)
+				pgwire_backend_parameter_status(s->b, e->name, e->value ? e->value : "");
+		}
 }
 
 void
@@ -2067,15 +2088,104 @@ run_begin_end(sqlb_session *s, pgwire_backend *b, sq_stmt *st)
 	return 0;
 }
 
+/*
+ * A setting's name as PostgreSQL spells it (TimeZone, DateStyle, ...),
+ * found case-insensitively; an unknown one lower-cased, as an unquoted
+ * identifier is.
+ */
+static void
+canonical_name(const char *name, char *out, size_t len)
+{
+	const char *const *lists[] = {sqlb_parameters, extra_settings};
+	size_t		i;
+
+	for (i = 0; i < 2; i++)
+		for (const char *const *l = lists[i]; l[0]; l += 2)
+			if (strcasecmp(l[0], name) == 0)
+			{
+				snprintf(out, len, "%s", l[0]);
+				return;
+			}
+	for (i = 0; name[i] && i + 1 < len; i++)
+		out[i] = (char) tolower((unsigned char) name[i]);
+	out[i] = '\0';
+}
+
+/*
+ * The value of SET: items separated by commas, each a string literal
+ * ('it''s'), a quoted identifier or a bare word or number, joined by
+ * ", " as PostgreSQL flattens them.  1 for a lone DEFAULT, 0 for a
+ * value, -1 if malformed.
+ */
+static int
+set_value(const char *p, char *out, size_t len)
+{
+	size_t		n = 0;
+
+	for (;;)
+	{
+		p = skip_space(p);
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p++;
+
+			if (q == '"' && n + 1 < len)
+				out[n++] = q;
+			for (; *p && !(*p == q && p[1] != q); p++)
+			{
+				if (*p == q)
+					p++;		/* a doubled quote */
+				if (n + 1 < len)
+					out[n++] = *p;
+			}
+			if (!*p)
+				return -1;
+			p++;
+			if (q == '"' && n + 1 < len)
+				out[n++] = q;
+		}
+		else
+		{
+			const char *w = p;
+
+			while (*p && !isspace((unsigned char) *p) && *p != ',' && *p != ';')
+				if (n + 1 < len)
+					out[n++] = *p++;
+				else
+					p++;
+			if (p == w)
+				return -1;
+			if (p - w == 7 && !strncasecmp(w, "DEFAULT", 7) && n == 7 && !*skip_space(p))
+				return 1;
+		}
+		p = skip_space(p);
+		if (*p != ',')
+			break;
+		p++;
+		if (n + 2 < len)
+		{
+			out[n++] = ',';
+			out[n++] = ' ';
+		}
+	}
+	out[n] = '\0';
+	return *p == '\0' || *p == ';' ? 0 : -1;
+}
+
 /* SET [SESSION|LOCAL] name {TO|=} value | SET TIME ZONE value */
 static int
 run_set(sqlb_session *s, pgwire_backend *b, const char *sql)
 {
 	char		name[128],
+				canon[128],
 				w[32],
 				value[512];
 	const char *p = next_word(sql, w, sizeof(w));
+	const char *v;
 	size_t		n = 0;
+	int			rc,
+				changed;
+	setting    *e;
 
 	p = skip_space(p);
 	if (!strncasecmp(p, "SESSION ", 8) && strncasecmp(p, "SESSION CHARACTERISTICS", 23))
@@ -2103,26 +2213,28 @@ run_set(sqlb_session *s, pgwire_backend *b, const char *sql)
 			return 0;
 		}
 	}
-	n = 0;
-	while (*p && *p != ';' && n + 1 < sizeof(value))
-	{
-		if (*p != '\'')
-			value[n++] = *p;
-		p++;
-	}
-	while (n > 0 && isspace((unsigned char) value[n - 1]))
-		n--;
-	value[n] = '\0';
-	if (!*name)
+	rc = *name ? set_value(p, value, sizeof(value)) : -1;
+	if (rc < 0)
 	{
 		session_error(s, b, "42601", "syntax error at or near \"SET\"", NULL);
 		return -1;
 	}
-	put_setting(s, name, value);
-	/* GUC_REPORT parameters are reported back, as the server does */
-	if (lookup_in(sqlb_parameters, name) && strcasecmp(name, "server_version") &&
-		strcasecmp(name, "server_encoding"))
-		pgwire_backend_parameter_status(b, name, value);
+	canonical_name(name, canon, sizeof(canon));
+	if (rc == 1)
+	{
+		/* DEFAULT: the server's value */
+		v = lookup_in(sqlb_parameters, canon) ? lookup_in(sqlb_parameters, canon) :
+			lookup_in(extra_settings, canon);
+		snprintf(value, sizeof(value), "%s", v ? v : "");
+	}
+	v = get_setting(s, canon);
+	changed = !v || strcmp(v, value) != 0;
+	e = put_setting(s, canon, value);
+	/* reported under their own spelling, when changed, as the server does */
+	if (e && changed && (lookup_in(sqlb_parameters, canon) || !strcmp(canon, "application_name")) &&
+		strcmp(canon, "server_version") && strcmp(canon, "server_encoding"))
+		e->report = 1;
+	s->b = b;
 	pgwire_backend_command_complete(b, "SET");
 	return 0;
 }
@@ -2130,7 +2242,8 @@ run_set(sqlb_session *s, pgwire_backend *b, const char *sql)
 static const char *
 show_name(const char *sql, char *name, size_t len)
 {
-	char		w[16];
+	char		w[16],
+				canon[128];
 	const char *p = skip_space(next_word(sql, w, sizeof(w)));
 	size_t		n = 0;
 
@@ -2144,6 +2257,9 @@ show_name(const char *sql, char *name, size_t len)
 		snprintf(name, len, "transaction_isolation");
 	else if (!strcmp(name, "session") && !strncasecmp(skip_space(p), "AUTHORIZATION", 13))
 		snprintf(name, len, "session_authorization");
+	/* the column is named as the setting is spelled (TimeZone) */
+	canonical_name(name, canon, sizeof(canon));
+	snprintf(name, len, "%s", canon);
 	return name;
 }
 
@@ -3535,6 +3651,7 @@ app_transaction_status(void *arg)
 
 	if (s->ext_txn)
 		end_implicit(s);
+	report_changed(s);
 	if (sqlite3_get_autocommit(s->db))
 	{
 		s->aborted = 0;
