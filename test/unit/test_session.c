@@ -1472,20 +1472,41 @@ lr_relation(void)
 	lr_int4(0xffffffff);
 }
 
+/* A change message's type byte and relation OID, in a fresh LR. */
+static void
+lr_start(char type, uint32_t relation_oid)
+{
+	pgwire_buf_reset(&LR);
+	pgwire_buf_append(&LR, &type, 1);
+	lr_int4(relation_oid);
+}
+
+/* TupleData of kind ('N', 'K', 'O'): ncols columns, text a and b, or 'n' for NULL. */
+static void
+lr_tuple(char kind, int ncols, const char *a, const char *b)
+{
+	const char *v[2] = {a, b};
+
+	pgwire_buf_append(&LR, &kind, 1);
+	lr_int2(ncols);
+	for (int i = 0; i < ncols && i < 2; i++)
+	{
+		if (v[i] == NULL)
+		{
+			pgwire_buf_append(&LR, "n", 1);
+			continue;
+		}
+		pgwire_buf_append(&LR, "t", 1);
+		lr_int4(strlen(v[i]));
+		pgwire_buf_append(&LR, v[i], strlen(v[i]));
+	}
+}
+
 static void
 lr_insert(void)
 {
-	pgwire_buf_reset(&LR);
-	pgwire_buf_append(&LR, "I", 1);
-	lr_int4(16384);
-	pgwire_buf_append(&LR, "N", 1);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "t", 1);
-	lr_int4(1);
-	pgwire_buf_append(&LR, "1", 1);
-	pgwire_buf_append(&LR, "t", 1);
-	lr_int4(1);
-	pgwire_buf_append(&LR, "a", 1);
+	lr_start('I', 16384);
+	lr_tuple('N', 2, "1", "a");
 }
 
 static void
@@ -1993,9 +2014,7 @@ test_relation_cache(void)
 
 	start_streaming("database", "START_REPLICATION SLOT s LOGICAL 0/0 "
 					"(proto_version '1', publication_names 'p')");
-	pgwire_buf_reset(&LR);
-	pgwire_buf_append(&LR, "R", 1);
-	lr_int4(16385);
+	lr_start('R', 16385);
 	pgwire_buf_append(&LR, "My Schema\0t\"x\0d", 15);
 	lr_int2(2);
 	pgwire_buf_append(&LR, "\1id\0", 4);
@@ -2005,30 +2024,12 @@ test_relation_cache(void)
 	lr_int4(25);
 	lr_int4(0xffffffff);
 	b_xlog_with(0, LR.data, LR.len);
-	pgwire_buf_reset(&LR);
-	pgwire_buf_append(&LR, "U", 1);
-	lr_int4(16385);
-	pgwire_buf_append(&LR, "K", 1);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "t", 1);
-	lr_int4(1);
-	pgwire_buf_append(&LR, "2n", 2);
-	pgwire_buf_append(&LR, "N", 1);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "t", 1);
-	lr_int4(2);
-	pgwire_buf_append(&LR, "10t", 3);
-	lr_int4(1);
-	pgwire_buf_append(&LR, "b", 1);
+	lr_start('U', 16385);
+	lr_tuple('K', 2, "2", NULL);
+	lr_tuple('N', 2, "10", "b");
 	b_xlog_with(T_LSN_START, LR.data, LR.len);
-	pgwire_buf_reset(&LR);
-	pgwire_buf_append(&LR, "D", 1);
-	lr_int4(99999);
-	pgwire_buf_append(&LR, "K", 1);
-	lr_int2(1);
-	pgwire_buf_append(&LR, "t", 1);
-	lr_int4(1);
-	pgwire_buf_append(&LR, "7", 1);
+	lr_start('D', 99999);
+	lr_tuple('K', 1, "7", NULL);
 	b_xlog_with(T_LSN_START, LR.data, LR.len);
 	end_streaming();
 	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_UPDATE, json,
