@@ -17,7 +17,10 @@ function check(cond, what) {
 (async () => {
   const c = new Client(cfg);
   await c.connect();
-  check(true, 'connect');
+  // authenticated as the user asked for, with the BackendKeyData kept
+  const who = await c.query('SELECT current_user AS u');
+  check(who.rows[0].u === user && Number.isInteger(c.processID) && c.processID > 0,
+        `connect: current_user ${who.rows[0].u}, process ID ${c.processID}`);
   await c.query('DROP TABLE IF EXISTS n');
   await c.query('CREATE TABLE n(id integer primary key, name text, x float8, ok bool)');
   let r = await c.query('INSERT INTO n VALUES ($1, $2, $3, $4)', [1, 'one', 2.5, true]);
