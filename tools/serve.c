@@ -265,6 +265,16 @@ note_errors(client *c, const uint8_t *p, size_t len)
 	}
 }
 
+/* note_errors() on the output queued and not yet written. */
+static void
+note_queued_errors(client *c)
+{
+	size_t		len;
+	const uint8_t *out = pgwire_backend_output(c->backend, &len);
+
+	note_errors(c, out, len);
+}
+
 /* Write all of data (all the queued output); the count written, or -1. */
 static long
 client_write(void *arg, const uint8_t *p, size_t len)
@@ -415,12 +425,7 @@ client_loop(client *c)
 					client_flush(c);
 					return;
 				default:
-					{
-						size_t		len;
-						const uint8_t *out = pgwire_backend_output(c->backend, &len);
-
-						note_errors(c, out, len);
-					}
+					note_queued_errors(c);
 					break;
 			}
 			err.status = PGWIRE_OK;
