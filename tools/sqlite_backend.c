@@ -3443,14 +3443,24 @@ bind_portal(sqlb_session *s, pgwire_backend *b, sq_stmt *st, const pgwire_bind_p
 	if (bp->nparams != (uint32_t) st->nparams)
 	{
 		snprintf(msg, sizeof(msg),
-				 "bind message supplies %u parameters, but prepared statement \"\" requires %d",
-				 bp->nparams, st->nparams);
+				 "bind message supplies %u parameters, but prepared statement \"%.60s\" requires %d",
+				 bp->nparams, bp->statement ? bp->statement : "", st->nparams);
 		pgwire_backend_error(b, "08P01", msg, NULL, NULL);
 		return -1;
 	}
 	p = portal_make(s, b, st);
 	if (!p)
 		return -1;
+	/* PostgreSQL's PortalSetResultFormat (a FETCH's columns come later) */
+	if (st->kind != K_FETCH && bp->nresult_formats > 1 &&
+		bp->nresult_formats != (uint32_t) p->ncols)
+	{
+		snprintf(msg, sizeof(msg), "bind message has %u result formats but query has %d columns",
+				 bp->nresult_formats, p->ncols);
+		pgwire_backend_error(b, "08P01", msg, NULL, NULL);
+		portal_free(p);
+		return -1;
+	}
 	for (i = 0; p->st && i < bp->nparams; i++)
 		if (bind_value(s, b, p->st, (int) i + 1, st->types[i], &bp->values[i],
 					   bp->formats[i]) != 0)
@@ -3597,10 +3607,32 @@ app_describe_cursor(void *arg, pgwire_backend *b, const char *name)
 	return 0;
 }
 
+/*
+ * A result format other than text (0) or binary (1) is refused when the
+ * rows would be sent, as PostgreSQL's printtup does, not at Bind.
+ */
+static int
+bad_result_format(pgwire_backend *b, const sq_portal *p)
+{
+	char		msg[64];
+
+	for (int i = 0; p->formats && i < p->ncols; i++)
+		if (p->formats[i] != 0 && p->formats[i] != 1)
+		{
+			snprintf(msg, sizeof(msg), "unsupported format code: %d", p->formats[i]);
+			pgwire_backend_error(b, "22023", msg, NULL, NULL);
+			return 1;
+		}
+	return 0;
+}
+
 static int
 execute_portal(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows)
 {
 	int			rc;
+
+	if (bad_result_format(b, p))
+		return PGWIRE_EXEC_ERROR;
 
 	if (p->stmt->kind == K_SQL && ensure_types(s, b, p) != 0)
 		return PGWIRE_EXEC_ERROR;

@@ -858,6 +858,7 @@ handle_bind(pgwire_backend *b, const pgwire_msg *m)
 		not_supported(b, "the extended query protocol");
 	else if (bind_params(b, m, &bp, values, formats, rformats) == PGWIRE_OK && !b->failed)
 	{
+		bp.statement = stmt;
 		if (!*portal && (e = find_entry(&b->portals, "")) != NULL)
 			drop_entry(b, e, 1);
 		if (b->app->bind(b->opts.app_arg, b, (*s)->handle, &bp, &handle) == 0 && !b->failed)
@@ -875,15 +876,34 @@ handle_bind(pgwire_backend *b, const pgwire_msg *m)
 	return rc;
 }
 
+/*
+ * Describe and Close name a statement ('S') or a portal ('P'); any other
+ * byte is an ERROR (not FATAL) in PostgreSQL's postgres.c: "invalid
+ * DESCRIBE message subtype 88", SQLSTATE 08P01, then the skip to Sync.
+ */
+static int
+bad_target(pgwire_backend *b, const char *what, uint8_t target)
+{
+	char		msg[64];
+
+	if (target == 'S' || target == 'P')
+		return 0;
+	snprintf(msg, sizeof(msg), "invalid %s message subtype %d", what, target);
+	pgwire_backend_error(b, "08P01", msg, NULL, NULL);
+	return 1;
+}
+
 static int
 handle_describe(pgwire_backend *b, const pgwire_msg *m)
 {
-	char	   *name = slice_dup(b, m->u.describe.name);
+	char	   *name;
 	int			portal = m->u.describe.target == 'P';
 	entry	  **e;
 	char		msg[300];
 
-	if (!name)
+	if (bad_target(b, "DESCRIBE", m->u.describe.target))
+		return PGWIRE_OK;
+	if ((name = slice_dup(b, m->u.describe.name)) == NULL)
 		return PGWIRE_ERR_NOMEM;
 	e = find_entry(portal ? &b->portals : &b->statements, name);
 	if (!e && portal && b->app->describe_cursor &&
@@ -935,12 +955,14 @@ handle_execute(pgwire_backend *b, const pgwire_msg *m)
 static int
 handle_close(pgwire_backend *b, const pgwire_msg *m)
 {
-	char	   *name = slice_dup(b, m->u.close.name);
+	char	   *name;
 	int			portal = m->u.close.target == 'P';
 	entry	  **list = portal ? &b->portals : &b->statements;
 	entry	  **e;
 
-	if (!name)
+	if (bad_target(b, "CLOSE", m->u.close.target))
+		return PGWIRE_OK;
+	if ((name = slice_dup(b, m->u.close.name)) == NULL)
 		return PGWIRE_ERR_NOMEM;
 	/* closing what does not exist is not an error (docs: Close) */
 	if ((e = find_entry(list, name)) != NULL)

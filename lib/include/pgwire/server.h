@@ -81,7 +81,10 @@ typedef struct pgwire_bind_params
 	const pgwire_value *values; /* nparams; len -1 is NULL */
 	const int16_t *formats;		/* nparams: 0 text, 1 binary (expanded) */
 	uint32_t	nresult_formats;	/* 0: all text, 1: one for all, else per column */
-	const int16_t *result_formats;
+	const int16_t *result_formats;	/* as sent: PostgreSQL refuses a code other
+									 * than 0 or 1 only when rows are sent */
+	const char *statement;		/* the prepared statement's name ("" unnamed),
+								 * for the application's error messages */
 } pgwire_bind_params;
 
 /* Return values of the execute callback. */
