@@ -574,46 +574,181 @@ pgwire_scram_server_set_nonce(pgwire_scram_server *s, const char *nonce)
 	return PGWIRE_OK;
 }
 
+/* ---- server: failures as PostgreSQL reports them ------------------------- */
+
+/*
+ * Record a failed server step: PostgreSQL's SQLSTATE, message and detail
+ * in s (auth.h, fail_*) and the two joined in err.  sqlstate NULL: a wrong
+ * proof, which the caller reports as 28P01.
+ */
+static int
+server_fail(pgwire_scram_server *s, pgwire_error *err, const char *sqlstate,
+			const char *message, const char *detail)
+{
+	s->fail_sqlstate = sqlstate;
+	s->fail_message = message;
+	snprintf(s->fail_detail, sizeof(s->fail_detail), "%s", detail ? detail : "");
+	return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "%s%s%s", message,
+							detail ? ": " : "", detail ? detail : "");
+}
+
+/* "malformed SCRAM message" (08P01) with a detail formatted from fmt. */
+static int
+malformed(pgwire_scram_server *s, pgwire_error *err, const char *fmt, const char *arg)
+{
+	char		detail[160];
+
+	snprintf(detail, sizeof(detail), fmt, arg);
+	return server_fail(s, err, "08P01", "malformed SCRAM message", detail);
+}
+
+/*
+ * A character quoted as PostgreSQL's sanitize_char() does: 'x' when
+ * printable, else 0x%02x; the end of the message reads as NUL there.
+ */
+static const char *
+shown_char(const cursor *c, const char *at, char buf[8])
+{
+	unsigned char ch = at < c->end ? (unsigned char) *at : 0;
+
+	if (ch >= 0x21 && ch <= 0x7e)
+		snprintf(buf, 8, "'%c'", ch);
+	else
+		snprintf(buf, 8, "0x%02x", ch);
+	return buf;
+}
+
+/* read_attr for attribute attr, failing as PostgreSQL's read_attr_value. */
+static int
+server_attr(pgwire_scram_server *s, cursor *c, char attr, span *val, pgwire_error *err)
+{
+	char		buf[8],
+				detail[96];
+
+	if (c->p >= c->end || *c->p != attr)
+	{
+		snprintf(detail, sizeof(detail), "Expected attribute \"%c\" but found \"%s\".", attr,
+				 shown_char(c, c->p, buf));
+		return server_fail(s, err, "08P01", "malformed SCRAM message", detail);
+	}
+	if (read_attr(c, attr, NULL, val) != 0)
+	{
+		snprintf(detail, sizeof(detail), "Expected character \"=\" for attribute \"%c\".", attr);
+		return server_fail(s, err, "08P01", "malformed SCRAM message", detail);
+	}
+	return PGWIRE_OK;
+}
+
+/* Any attribute (an extension, or the proof), as read_any_attr. */
+static int
+server_any_attr(pgwire_scram_server *s, cursor *c, char *got, span *val, pgwire_error *err)
+{
+	char		buf[8],
+				detail[96];
+
+	if (c->p >= c->end || !((*c->p >= 'a' && *c->p <= 'z') || (*c->p >= 'A' && *c->p <= 'Z')))
+		return malformed(s, err, "Attribute expected, but found invalid character \"%s\".",
+						 shown_char(c, c->p, buf));
+	if (read_attr(c, 0, got, val) != 0)
+	{
+		snprintf(detail, sizeof(detail), "Expected character \"=\" for attribute \"%c\".", *c->p);
+		return server_fail(s, err, "08P01", "malformed SCRAM message", detail);
+	}
+	return PGWIRE_OK;
+}
+
+/*
+ * PostgreSQL's scram_exchange() checks before parsing: the message is not
+ * empty and holds no NUL byte (its length must be its strlen()).
+ */
+static int
+server_check_text(pgwire_scram_server *s, const cursor *c, pgwire_error *err)
+{
+	if (c->end == c->start)
+		return server_fail(s, err, "08P01", "malformed SCRAM message", "The message is empty.");
+	if (memchr(c->start, '\0', (size_t) (c->end - c->start)) != NULL)
+		return server_fail(s, err, "08P01", "malformed SCRAM message",
+						   "Message length does not match input length.");
+	return PGWIRE_OK;
+}
+
+/* ---- server: the exchange ------------------------------------------------- */
+
 /* The GS2 header: channel binding flag, then the (refused) authzid. */
 static int
 server_read_gs2(pgwire_scram_server *s, cursor *cur, int plus, pgwire_error *err)
 {
+	char		buf[8];
 	span		v;
+	int			rc;
 
-	if (cur->p >= cur->end)
-		return fail(err, cur, "malformed SCRAM message (empty message)");
 	switch (*cur->p)
 	{
 		case 'p':
-			if (!plus || s->cbind_len == 0)
-				return fail(err, cur, "malformed SCRAM message (the client requires channel binding but the mechanism selected does not use it)");
-			if (read_attr(cur, 'p', NULL, &v) != 0 || v.len != strlen(CBIND_TYPE) ||
-				memcmp(v.ptr, CBIND_TYPE, v.len) != 0)
-				return fail(err, cur, "unsupported SCRAM channel-binding type");
+			if (!plus)
+				return server_fail(s, err, "08P01", "malformed SCRAM message",
+								   "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.");
+			if ((rc = server_attr(s, cur, 'p', &v, err)) != PGWIRE_OK)
+				return rc;
+			if (v.len != strlen(CBIND_TYPE) || memcmp(v.ptr, CBIND_TYPE, v.len) != 0)
+				return server_fail(s, err, "08P01", "unsupported SCRAM channel-binding type",
+								   NULL);
 			s->cbind = PGWIRE_CBIND_USED;
+			if (cur->p[-1] == ',')
+				cur->p--;		/* read_attr took the comma that follows */
 			break;
 		case 'y':
 		case 'n':
 			if (plus)
-				return fail(err, cur, "channel binding is required by SCRAM-SHA-256-PLUS but the client did not use it");
+				return server_fail(s, err, "08P01", "malformed SCRAM message",
+								   "The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data.");
 			/* "y" with -PLUS on offer means someone stripped it: refuse. */
 			if (*cur->p == 'y' && s->cbind_len > 0)
-				return fail(err, cur, "SCRAM channel binding negotiation error");
+				return server_fail(s, err, "08P01", "SCRAM channel binding negotiation error",
+								   "The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding.");
 			s->cbind = *cur->p == 'y' ? PGWIRE_CBIND_SUPPORTED : PGWIRE_CBIND_NONE;
-			cur->p++;
-			if (cur->p >= cur->end || *cur->p != ',')
-				return fail(err, cur, "malformed SCRAM message (comma expected)");
 			cur->p++;
 			break;
 		default:
-			return fail(err, cur, "malformed SCRAM message (unexpected channel-binding flag)");
+			return malformed(s, err, "Unexpected channel-binding flag \"%s\".",
+							 shown_char(cur, cur->p, buf));
 	}
-	if (cur->p < cur->end && *cur->p == 'a')
-		return fail(err, cur, "client uses authorization identity, but it is not supported");
 	if (cur->p >= cur->end || *cur->p != ',')
-		return fail(err, cur, "malformed SCRAM message (comma expected)");
+		return malformed(s, err, "Comma expected, but found character \"%s\".",
+						 shown_char(cur, cur->p, buf));
+	cur->p++;
+	if (cur->p < cur->end && *cur->p == 'a')
+		return server_fail(s, err, "0A000",
+						   "client uses authorization identity, but it is not supported", NULL);
+	if (cur->p >= cur->end || *cur->p != ',')
+		return malformed(s, err, "Unexpected attribute \"%s\" in client-first-message.",
+						 shown_char(cur, cur->p, buf));
 	cur->p++;
 	pgwire_buf_append(&s->gs2_header, cur->start, (size_t) (cur->p - cur->start));
+	return PGWIRE_OK;
+}
+
+/* client-first-message-bare: [reserved-mext ","] username "," nonce ["," extensions] */
+static int
+server_read_bare(pgwire_scram_server *s, cursor *cur, span *nonce, pgwire_error *err)
+{
+	span		user,
+				ext;
+	char		attr;
+	int			rc;
+
+	if (cur->p < cur->end && *cur->p == 'm')
+		return server_fail(s, err, "0A000", "client requires an unsupported SCRAM extension",
+						   NULL);
+	if ((rc = server_attr(s, cur, 'n', &user, err)) != PGWIRE_OK ||
+		(rc = server_attr(s, cur, 'r', nonce, err)) != PGWIRE_OK)
+		return rc;
+	if (!printable_nonce(nonce->ptr, nonce->len))
+		return malformed(s, err, "%s", "Invalid SCRAM nonce.");
+	/* Extensions after the nonce are ignored, as PostgreSQL does. */
+	while (cur->p < cur->end)
+		if ((rc = server_any_attr(s, cur, &attr, &ext, err)) != PGWIRE_OK)
+			return rc;
 	return PGWIRE_OK;
 }
 
@@ -622,35 +757,25 @@ pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const u
 						  size_t len, pgwire_buf *out, pgwire_error *err)
 {
 	cursor		cur = cursor_of(data, len);
-	span		user, nonce, ext;
+	span		nonce;
 	const char *bare;
 	int			plus, rc;
 
 	if ((rc = enter_step(&s->state, ST_INIT, err)) != PGWIRE_OK)
 		return rc;
-	if (mechanism == NULL)
-		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "no SASL mechanism");
-	if (strcmp(mechanism, PGWIRE_SCRAM_SHA_256_PLUS) == 0 && s->cbind_len > 0)
+	if (mechanism != NULL && strcmp(mechanism, PGWIRE_SCRAM_SHA_256_PLUS) == 0 && s->cbind_len > 0)
 		plus = 1;
-	else if (strcmp(mechanism, PGWIRE_SCRAM_SHA_256) == 0)
+	else if (mechanism != NULL && strcmp(mechanism, PGWIRE_SCRAM_SHA_256) == 0)
 		plus = 0;
 	else
-		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0,
-								"client selected an invalid SASL authentication mechanism");
-	if ((rc = refuse_nul(&cur, "client-first-message", err)) != PGWIRE_OK ||
+		return server_fail(s, err, "08P01",
+						   "client selected an invalid SASL authentication mechanism", NULL);
+	if ((rc = server_check_text(s, &cur, err)) != PGWIRE_OK ||
 		(rc = server_read_gs2(s, &cur, plus, err)) != PGWIRE_OK)
 		return rc;
 	bare = cur.p;
-	if (cur.p < cur.end && *cur.p == 'm')
-		return fail(err, &cur, "client requires an unsupported SCRAM extension");
-	if (read_attr(&cur, 'n', NULL, &user) != 0)
-		return fail(err, &cur, "malformed SCRAM message (attribute \"n\" expected)");
-	if (read_attr(&cur, 'r', NULL, &nonce) != 0 || !printable_nonce(nonce.ptr, nonce.len))
-		return fail(err, &cur, "malformed SCRAM message (attribute \"r\" expected)");
-	/* Extensions after the nonce are ignored, as PostgreSQL does. */
-	while (cur.p < cur.end)
-		if (read_attr(&cur, 0, NULL, &ext) != 0)
-			return fail(err, &cur, "malformed SCRAM message (attribute expected)");
+	if ((rc = server_read_bare(s, &cur, &nonce, err)) != PGWIRE_OK)
+		return rc;
 	pgwire_buf_append(&s->client_first_bare, bare, (size_t) (cur.end - bare));
 
 	if (s->server_nonce[0] == '\0' && make_nonce(s->server_nonce) != 0)
@@ -670,45 +795,71 @@ pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism, const u
 	return PGWIRE_OK;
 }
 
+/*
+ * channel-binding "," nonce ["," extensions] "," proof: check c= against
+ * our GS2 header (and the binding data for "p") and the nonce; *proof
+ * gets the decoded ClientProof, *without_proof where ",p=" starts.
+ */
+static int
+server_read_final(pgwire_scram_server *s, cursor *cur, uint8_t proof[32],
+				  const char **without_proof, pgwire_error *err)
+{
+	span		cb,
+				nonce,
+				val;
+	char		attr;
+	uint8_t		cbbin[256],
+				buf[64];
+	size_t		cblen,
+				prooflen;
+	int			rc;
+
+	if ((rc = server_attr(s, cur, 'c', &cb, err)) != PGWIRE_OK)
+		return rc;
+	if (b64_decode(cb.ptr, cb.len, cbbin, sizeof(cbbin), &cblen) != 0 ||
+		cblen != s->gs2_header.len + (s->cbind == PGWIRE_CBIND_USED ? s->cbind_len : 0) ||
+		memcmp(cbbin, s->gs2_header.data, s->gs2_header.len) != 0)
+		return server_fail(s, err, "08P01",
+						   s->cbind == PGWIRE_CBIND_USED ? "SCRAM channel binding check failed" :
+						   "unexpected SCRAM channel-binding attribute in client-final-message",
+						   NULL);
+	if (s->cbind == PGWIRE_CBIND_USED &&
+		CRYPTO_memcmp(cbbin + s->gs2_header.len, s->cbind_data, s->cbind_len) != 0)
+		return server_fail(s, err, "08P01", "SCRAM channel binding check failed", NULL);
+	if ((rc = server_attr(s, cur, 'r', &nonce, err)) != PGWIRE_OK)
+		return rc;
+	do
+	{
+		*without_proof = cur->p;
+		if ((rc = server_any_attr(s, cur, &attr, &val, err)) != PGWIRE_OK)
+			return rc;
+	} while (attr != 'p');
+	if (b64_decode(val.ptr, val.len, buf, sizeof(buf), &prooflen) != 0 || prooflen != 32)
+		return malformed(s, err, "%s", "Malformed proof in client-final-message.");
+	if (cur->p != cur->end || cur->end[-1] == ',')
+		return malformed(s, err, "%s", "Garbage found at the end of client-final-message.");
+	/* checked after the parse, as PostgreSQL's verify_final_nonce */
+	if (nonce.len != s->nonce.len || memcmp(nonce.ptr, s->nonce.data, nonce.len) != 0)
+		return server_fail(s, err, "08P01", "invalid SCRAM response", "Nonce does not match.");
+	memcpy(proof, buf, 32);
+	return PGWIRE_OK;
+}
+
 int
 pgwire_scram_server_final(pgwire_scram_server *s, const uint8_t *data, size_t len,
 						  pgwire_buf *out, pgwire_error *err)
 {
 	cursor		cur = cursor_of(data, len);
-	span		cb, nonce, val;
-	const char *proof_start;
-	char		attr;
-	uint8_t		cbbin[256], proof[64], sig[32], key[32], stored[32], ssig[32];
-	size_t		cblen, prooflen;
+	const char *proof_start = cur.start;
+	uint8_t		proof[32], sig[32], key[32], stored[32], ssig[32];
 	pgwire_buf	am;
 	int			bad,
 				rc;
 
 	if ((rc = enter_step(&s->state, ST_FIRST_SENT, err)) != PGWIRE_OK ||
-		(rc = refuse_nul(&cur, "client-final-message", err)) != PGWIRE_OK)
+		(rc = server_check_text(s, &cur, err)) != PGWIRE_OK ||
+		(rc = server_read_final(s, &cur, proof, &proof_start, err)) != PGWIRE_OK)
 		return rc;
-	if (read_attr(&cur, 'c', NULL, &cb) != 0 ||
-		b64_decode(cb.ptr, cb.len, cbbin, sizeof(cbbin), &cblen) != 0)
-		return fail(err, &cur, "malformed SCRAM message (attribute \"c\" expected)");
-	/* c= must repeat our GS2 header, followed by the binding data for "p". */
-	if (cblen != s->gs2_header.len + (s->cbind == PGWIRE_CBIND_USED ? s->cbind_len : 0) ||
-		memcmp(cbbin, s->gs2_header.data, s->gs2_header.len) != 0 ||
-		(s->cbind == PGWIRE_CBIND_USED &&
-		 CRYPTO_memcmp(cbbin + s->gs2_header.len, s->cbind_data, s->cbind_len) != 0))
-		return fail(err, &cur, "SCRAM channel binding check failed");
-	if (read_attr(&cur, 'r', NULL, &nonce) != 0 || nonce.len != s->nonce.len ||
-		memcmp(nonce.ptr, s->nonce.data, nonce.len) != 0)
-		return fail(err, &cur, "unexpected SCRAM nonce in client-final-message");
-	do
-	{
-		proof_start = cur.p;
-		if (read_attr(&cur, 0, &attr, &val) != 0)
-			return fail(err, &cur, "malformed SCRAM message (attribute \"p\" expected)");
-	} while (attr != 'p');
-	if (b64_decode(val.ptr, val.len, proof, sizeof(proof), &prooflen) != 0 || prooflen != 32)
-		return fail(err, &cur, "malformed SCRAM message (malformed proof in client-final-message)");
-	if (cur.p != cur.end || data[len - 1] == ',')
-		return fail(err, &cur, "malformed SCRAM message (garbage at the end of client-final-message)");
 
 	pgwire_buf_init(&am, s->alloc);
 	auth_message(&am, &s->client_first_bare, &s->server_first,
@@ -726,7 +877,7 @@ pgwire_scram_server_final(pgwire_scram_server *s, const uint8_t *data, size_t le
 	if (bad)
 		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "could not compute the SCRAM proof");
 	if (CRYPTO_memcmp(stored, s->verifier.stored_key, 32) != 0)
-		return pgwire_error_set(err, PGWIRE_ERR_AUTH, 0, "SCRAM proof does not match the password");
+		return server_fail(s, err, NULL, "SCRAM proof does not match the password", NULL);
 	pgwire_buf_puts(out, "v=");
 	if (b64_encode(out, ssig, 32) != PGWIRE_OK)
 		return no_memory(err);

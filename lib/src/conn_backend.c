@@ -377,6 +377,20 @@ auth_failed(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *err,
 	return PGWIRE_OK;
 }
 
+/*
+ * A failed SCRAM step: what PostgreSQL answers the same message with
+ * (auth.h, fail_*), or 28P01 when only the proof was wrong.
+ */
+static int
+scram_failed(pgwire_backend *b, pgwire_backend_event *ev, pgwire_error *err,
+			 const pgwire_error *why)
+{
+	if (b->scram.fail_sqlstate == NULL)
+		return auth_failed(b, ev, err, why->detail);
+	return fatal(b, ev, err, b->scram.fail_sqlstate, b->scram.fail_message,
+				 b->scram.fail_detail[0] ? b->scram.fail_detail : NULL);
+}
+
 static int
 is_scram_secret(const char *s)
 {
@@ -551,7 +565,7 @@ handle_password(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev
 				put_auth(b, 11, out.data, out.len);
 			pgwire_buf_free(&out);
 			if (rc != PGWIRE_OK)
-				return auth_failed(b, ev, err, local.detail);
+				return scram_failed(b, ev, err, &local);
 			b->auth = AUTH_SASL_FINAL;
 			return PGWIRE_OK;
 		case AUTH_SASL_FINAL:
@@ -562,7 +576,7 @@ handle_password(pgwire_backend *b, const pgwire_msg *m, pgwire_backend_event *ev
 				put_auth(b, 12, out.data, out.len);
 			pgwire_buf_free(&out);
 			if (rc != PGWIRE_OK)
-				return auth_failed(b, ev, err, local.detail);
+				return scram_failed(b, ev, err, &local);
 			send_auth_ok(b, ev);
 			return PGWIRE_OK;
 		default:

@@ -222,6 +222,18 @@ typedef struct pgwire_scram_server
 	pgwire_buf	gs2_header;
 	pgwire_buf	nonce;			/* client nonce || server nonce */
 	const pgwire_allocator *alloc;
+
+	/*
+	 * After a failed step: what PostgreSQL's server reports for the same
+	 * client message (src/backend/libpq/auth-scram.c), for the FATAL
+	 * ErrorResponse.  fail_sqlstate is NULL when the proof is merely wrong:
+	 * then the answer is 28P01 "password authentication failed for user".
+	 * Else e.g. "08P01", "malformed SCRAM message", "Expected attribute
+	 * \"r\" but found \"'x'\"." (fail_detail "" when there is none).
+	 */
+	const char *fail_sqlstate;
+	const char *fail_message;
+	char		fail_detail[160];
 } pgwire_scram_server;
 
 /*
@@ -243,7 +255,9 @@ PGWIRE_EXPORT int pgwire_scram_server_set_nonce(pgwire_scram_server *s, const ch
  * "SCRAM-SHA-256-PLUS") and append server-first-message to out.
  * PGWIRE_ERR_AUTH when the mechanism is unknown, the GS2 header is
  * malformed or does not match the mechanism ("y" while we offered -PLUS
- * is a downgrade and refused, as in PostgreSQL), or an extension is used.
+ * is a downgrade and refused, as in PostgreSQL), or an extension is used;
+ * s->fail_sqlstate, fail_message and fail_detail then say it as
+ * PostgreSQL does (08P01 or 0A000).
  */
 PGWIRE_EXPORT int pgwire_scram_server_first(pgwire_scram_server *s, const char *mechanism,
 											const uint8_t *data, size_t len,
@@ -252,8 +266,11 @@ PGWIRE_EXPORT int pgwire_scram_server_first(pgwire_scram_server *s, const char *
 /*
  * Read client-final-message, check the channel binding, the nonce and the
  * proof, and append server-final-message "v=..." to out.  PGWIRE_ERR_AUTH
- * (detail says which) when anything does not match: the caller then fails
- * authentication (PostgreSQL sends 28P01 password authentication failed).
+ * (detail says which) when anything does not match.  A wrong proof leaves
+ * s->fail_sqlstate NULL: the caller fails authentication as PostgreSQL
+ * does, 28P01 password authentication failed; a malformed message, a
+ * nonce or channel binding that does not match sets the fail_ fields to
+ * PostgreSQL's 08P01 answer.
  */
 PGWIRE_EXPORT int pgwire_scram_server_final(pgwire_scram_server *s, const uint8_t *data,
 											size_t len, pgwire_buf *out, pgwire_error *err);
