@@ -1212,15 +1212,12 @@ pgw_decode_change(bytea *data, int proto, pgwire_pgoutput_state *st, pgwire_msg 
  * change with in_stream false reads the xid as the next field and fails or
  * gives nonsense, as the same bytes would in any decoder without context.
  */
-PG_FUNCTION_INFO_V1(pgwire_decode_pgoutput_sql);
-
-Datum
-pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
+static void
+pgw_decode_pgoutput_args(FunctionCallInfo fcinfo, pgwire_msg *m)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	int			proto = pgw_proto_version(PG_GETARG_INT32(1));
 	pgwire_pgoutput_state st = {0};
-	pgwire_msg	m;
 
 	if (PG_GETARG_BOOL(2))
 	{
@@ -1229,8 +1226,37 @@ pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
 						"Streamed transactions were added in protocol version 2.");
 		st.in_stream = 1;
 	}
-	pgw_decode_change(data, proto, &st, &m, NULL);
+	pgw_decode_change(data, proto, &st, m, NULL);
+}
+
+PG_FUNCTION_INFO_V1(pgwire_decode_pgoutput_sql);
+
+Datum
+pgwire_decode_pgoutput_sql(PG_FUNCTION_ARGS)
+{
+	pgwire_msg	m;
+
+	pgw_decode_pgoutput_args(fcinfo, &m);
 	PG_RETURN_DATUM(pgw_message_jsonb(&m));
+}
+
+/*
+ * The byte map of one pgoutput message, as pgwire_explain's rows (seq 1,
+ * offsets from the message's type byte).
+ */
+PG_FUNCTION_INFO_V1(pgwire_explain_pgoutput_sql);
+
+Datum
+pgwire_explain_pgoutput_sql(PG_FUNCTION_ARGS)
+{
+	pgwire_msg	m;
+	pgw_rows	rows;
+
+	pgw_decode_pgoutput_args(fcinfo, &m);
+	rows.rsinfo = pgw_init_srf(fcinfo, false);
+	rows.regress = false;
+	pgw_explain_rows(&m, 1, &rows);
+	return (Datum) 0;
 }
 
 /* ---- pgwire_logical_changes ------------------------------------------- */

@@ -198,6 +198,17 @@ LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION pgwire_decode_pgoutput(bytea, int, boolean) IS
 'decode one pgoutput message (one data value of pg_logical_slot_peek_binary_changes) of protocol version 1 to 4; in_stream: the message lies between Stream Start and Stream Stop, so changes start with the xid';
 
+CREATE FUNCTION pgwire_explain_pgoutput(data bytea, proto_version int DEFAULT 1,
+	in_stream boolean DEFAULT false,
+	OUT seq int, OUT byte_offset bigint, OUT length int, OUT path text,
+	OUT raw bytea, OUT value text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pgwire_explain_pgoutput_sql'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION pgwire_explain_pgoutput(bytea, int, boolean) IS
+'byte map of one pgoutput message (arguments as pgwire_decode_pgoutput): each field with its offset from the type byte, length, path, bytes and value; seq is 1; malformed bytes raise 22P03';
+
 -- VOLATILE and PARALLEL UNSAFE: it reads the slot's current state
 CREATE FUNCTION pgwire_logical_changes(slot_name name, publications text[],
 	proto_version int DEFAULT 1, "binary" boolean DEFAULT false,

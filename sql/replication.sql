@@ -257,6 +257,22 @@ FROM raw r JOIN changes c USING (n);
 SELECT n, substring(data FROM 2 FOR 4) = int4send('repl_key'::regclass::oid::int) AS oid,
 	encode(overlay(data PLACING '\x00000000' FROM 2), 'hex') AS data
 FROM raw WHERE get_byte(data, 0) IN (ascii('I'), ascii('U')) AND n < 12 ORDER BY n;
+-- the byte map of the first Update of repl_key (pgwire_explain_pgoutput):
+-- every field with its offset from the type byte; the relation OID, which
+-- varies, shown by name
+SELECT e.byte_offset, e.length, e.path,
+	CASE e.path WHEN 'relation_oid' THEN e.value::oid::regclass::text ELSE e.value END AS value
+FROM (SELECT data FROM raw WHERE get_byte(data, 0) = ascii('U') ORDER BY n LIMIT 1) r,
+	pgwire_explain_pgoutput(r.data) e
+ORDER BY e.byte_offset;
+-- for every row: the rows cover the message's bytes once, in order
+SELECT count(*) AS messages,
+	count(*) FILTER (WHERE covered) AS covered
+FROM (SELECT r.n, bool_and(e.raw = substring(r.data FROM e.byte_offset::int + 1 FOR e.length))
+			AND sum(e.length) = length(r.data) AS covered
+	  FROM raw r, pgwire_explain_pgoutput(r.data) e GROUP BY r.n, r.data) m;
+SELECT * FROM try($$SELECT * FROM pgwire_explain_pgoutput('\x49000040174e0003740000000132')$$);
+SELECT * FROM try($$SELECT * FROM pgwire_explain_pgoutput('\x45', 1, true)$$);
 -- the Update that changed the key: old key tuple 'K', then the new row 'N'
 SELECT n, jsonb_pretty(masked(pgwire_decode_pgoutput(data), lsn, xid))
 FROM raw WHERE n = 11;
