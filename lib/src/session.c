@@ -35,6 +35,7 @@ struct pgwire_session
 	pgwire_msg	payload[2];		/* per direction: a CopyData's payload */
 	pgwire_msg	lr[2];			/* per direction: an XLogData's pgoutput */
 	pgwire_relcache *relcache;	/* pgoutput's Relation messages; made at the first */
+	size_t		relation_bytes; /* bytes of the Relation messages it took */
 	const pgwire_allocator *alloc;
 };
 
@@ -558,11 +559,13 @@ carries_payload(const pgwire_session *s)
 }
 
 /*
- * Most relations the session remembers.  Beyond it, changes of a relation
- * not yet seen are shown without column names: a stream's memory stays
- * bounded whatever the server sends.
+ * Most relations, and most bytes of Relation messages, the session
+ * remembers.  Beyond either, changes of a relation not yet seen are shown
+ * without column names: a stream's memory stays bounded whatever the
+ * server sends (a Relation message can be as long as a CopyData).
  */
 #define SESSION_MAX_RELATIONS 10000
+#define SESSION_MAX_RELATION_BYTES (64 * 1024 * 1024)
 
 /*
  * pgoutput's relation cache: remember a Relation message, and point an
@@ -577,9 +580,11 @@ note_relation(pgwire_session *s, pgwire_msg *lr)
 		case PGWIRE_MSG_LR_RELATION:
 			if (s->relcache == NULL)
 				s->relcache = pgwire_relcache_create(s->alloc);
-			if (pgwire_relcache_size(s->relcache) < SESSION_MAX_RELATIONS ||
-				pgwire_relcache_get(s->relcache, lr->u.lr_relation.relation_oid) != NULL)
-				(void) pgwire_relcache_add(s->relcache, lr);
+			if ((pgwire_relcache_size(s->relcache) < SESSION_MAX_RELATIONS ||
+				 pgwire_relcache_get(s->relcache, lr->u.lr_relation.relation_oid) != NULL) &&
+				lr->frame.raw_len <= SESSION_MAX_RELATION_BYTES - s->relation_bytes &&
+				pgwire_relcache_add(s->relcache, lr) == PGWIRE_OK)
+				s->relation_bytes += lr->frame.raw_len;	/* replaced ones too: an upper bound */
 			break;
 		case PGWIRE_MSG_LR_INSERT:
 		case PGWIRE_MSG_LR_UPDATE:
