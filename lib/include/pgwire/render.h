@@ -163,8 +163,13 @@ typedef int (*pgwire_explain_fn) (void *arg, const pgwire_explain_row *row);
 
 /*
  * Call fn once per field of m (from pgwire_decode()), in wire order; the
- * rows cover every byte of m->frame exactly once.  path and value live
- * until fn returns.  Allocates two buffers per call, none per row.
+ * rows cover every byte of m->frame exactly once.  When the session
+ * tracker decoded what m carries (m->inner: a CopyData's replication
+ * message, an XLogData's pgoutput message), that message's rows stand in
+ * place of the bytes that hold it, under the field's path ("data.type",
+ * "data.data.relation_oid") and one level deeper.  path and value live
+ * until fn returns.  Allocates two buffers per call (and per carried
+ * message), none per row.
  * Returns 0, fn's non-zero result (which stops the walk), PGWIRE_ERR_NOMEM
  * or PGWIRE_ERR_ARGUMENT (NULL or undecoded message).
  */
