@@ -29,7 +29,10 @@ extern "C" {
  * trailing bytes carry (m->inner: a replication connection's CopyData
  * payload, an XLogData's pgoutput message; session.h), that message is
  * written in place of the bytes as a nested object of the same shape,
- * recursively.  Lossless: pgwire_json_encode() of the object gives
+ * recursively.  A pgoutput Insert, Update or Delete whose m->relation the
+ * tracker set (its relation cache) ends with the readable keys
+ * "relation" ("schema.table"), "column_types" ({"column": type OID}),
+ * "old" and "new" (tuples by column name).  Lossless: pgwire_json_encode() of the object gives
  * back m->frame.raw exactly.  m must come from a decoder (pgwire_decode(),
  * pgwire_decode_replication(), pgwire_decode_pgoutput()): the walk reads
  * the frame.  No allocation besides growing out.
@@ -63,8 +66,9 @@ PGWIRE_EXPORT int pgwire_json_write_raw(pgwire_direction dir, uint64_t offset,
  * produce; the wire bytes of all of them are appended to out.  Derived
  * keys ("length", "type", fixed codes such as Authentication "code", a
  * count kept apart from its array such as Truncate's "relation_count")
- * may be omitted and are checked when present; "offset", "inferred" and a raw
- * object's "error" are ignored; "direction" is required for CopyData,
+ * may be omitted and are checked when present; "offset", "inferred", a raw
+ * object's "error" and a change's "relation", "column_types", "old" and
+ * "new" are checked for their form only; "direction" is required for CopyData,
  * CopyDone and Unknown; every other layout field is required; unknown and
  * duplicate keys are errors.  Parsed with jansson.
  *
