@@ -66,6 +66,8 @@ static struct
 	atomic_int	clients;
 	atomic_int	next_pid;
 	volatile sig_atomic_t stop;
+	atomic_int	terminating;	/* shutting down: sessions get FATAL 57P01 */
+	int			wake[2];		/* write end closed at shutdown: wakes readers */
 } srv;
 
 typedef struct client
@@ -225,9 +227,42 @@ setup_tls(const char *cert, const char *key)
 
 /* ---- one client ------------------------------------------------------- */
 
+#define READ_SHUTDOWN (-2)
+
+/*
+ * Wait until the client sent something or the server shuts down (the
+ * wake pipe's write end is closed then, so it stays readable for every
+ * thread, also one that polls only later).
+ */
+static int
+wait_readable(client *c)
+{
+	struct pollfd pfd[2] = {{c->fd, POLLIN, 0}, {srv.wake[0], POLLIN, 0}};
+
+	if (c->ssl && SSL_pending(c->ssl) > 0)
+		return 0;
+	for (;;)
+	{
+		if (poll(pfd, 2, -1) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[1].revents)
+			return READ_SHUTDOWN;
+		return 0;
+	}
+}
+
+/* Bytes read, 0 at end of file, -1 on an error, READ_SHUTDOWN. */
 static ssize_t
 client_read(client *c, void *buf, size_t len)
 {
+	int			w = wait_readable(c);
+
+	if (w != 0)
+		return w;
 	if (c->ssl)
 	{
 		int			n = SSL_read(c->ssl, buf, (int) len);
@@ -320,6 +355,32 @@ client_flush(client *c)
 	return 0;
 }
 
+/*
+ * Shutdown, as PostgreSQL's smart and fast shutdown end a session: what
+ * was queued before (rows of an interrupted query), then FATAL 57P01.  A
+ * client still in authentication gets nothing, as from PostgreSQL, whose
+ * backend sends no error before authentication is done.
+ */
+static void
+terminate_client(client *c)
+{
+	size_t		len;
+	const uint8_t *p = pgwire_backend_output(c->backend, &len);
+	size_t		keep = sqlb_session_output_kept(c->session, len);
+	pgwire_buf	fatal;
+
+	if (!c->authed)
+		return;
+	pgwire_buf_init(&fatal, NULL);
+	if ((keep == 0 || client_write(c, p, keep) == (long) keep) &&
+		tool_fatal_response(&fatal, "57P01",
+							"terminating connection due to administrator command") == PGWIRE_OK)
+		client_write(c, fatal.data, fatal.len);
+	pgwire_buf_free(&fatal);
+	pgwire_backend_consume(c->backend, len);
+	logf_("connection %d: terminated by the server's shutdown", c->id);
+}
+
 static int
 app_startup(void *arg, pgwire_backend *b, const char *user, const char *database,
 			const char *const *params, size_t nparams, pgwire_auth_config *auth)
@@ -388,6 +449,11 @@ client_loop(client *c)
 		ssize_t		n = client_read(c, buf, sizeof(buf));
 		int			rc;
 
+		if (n == READ_SHUTDOWN)
+		{
+			terminate_client(c);
+			return;
+		}
 		if (n <= 0)
 		{
 			if (pgwire_backend_pending(c->backend) > 0)
@@ -430,6 +496,12 @@ client_loop(client *c)
 			}
 			err.status = PGWIRE_OK;
 			err.detail[0] = '\0';
+			/* a statement interrupted by the shutdown, or one it came after */
+			if (atomic_load(&srv.terminating))
+			{
+				terminate_client(c);
+				return;
+			}
 		}
 		if (rc != PGWIRE_INCOMPLETE || client_flush(c) != 0)
 			return;
@@ -561,6 +633,27 @@ on_signal(int sig)
 	srv.stop = 1;
 }
 
+/*
+ * After SIGTERM or SIGINT: every session is ended with FATAL 57P01, an idle
+ * one woken by the wake pipe, one running a statement by its interruption.
+ * A client that does not read what it is sent could hold its thread in a
+ * write forever, so the wait is bounded.
+ */
+static void
+terminate_sessions(void)
+{
+	int			i;
+
+	atomic_store(&srv.terminating, 1);
+	close(srv.wake[1]);
+	sqlb_terminate_all();
+	for (i = 0; i < 100 && atomic_load(&srv.clients) > 0; i++)
+		usleep(50 * 1000);
+	if (atomic_load(&srv.clients) > 0)
+		logf_("%d connections still open after 5 s: exiting anyway",
+			  atomic_load(&srv.clients));
+}
+
 static void
 usage(void)
 {
@@ -679,6 +772,12 @@ cmd_serve(int argc, char **argv)
 		sqlb_shutdown();
 		return EXIT_USAGE;
 	}
+	if (pipe(srv.wake) != 0)
+	{
+		tool_err("pipe: %s", strerror(errno));
+		sqlb_shutdown();
+		return EXIT_USAGE;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -729,6 +828,7 @@ cmd_serve(int argc, char **argv)
 	}
 	close(lfd);
 	logf_("shutting down");
+	terminate_sessions();
 	sqlb_shutdown();
 	return 0;
 }

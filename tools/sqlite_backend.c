@@ -146,6 +146,9 @@ struct sqlb_session
 								 * messages, open until Sync */
 	pgwire_backend *b;			/* the connection, for an error at Sync */
 	volatile int cancel;		/* CancelRequest arrived */
+	volatile int terminate;		/* the server shuts down: no more statements */
+	size_t		term_out;		/* queued output when a statement was cut short
+								 * by terminate (+1; 0: none) */
 	setting    *settings;
 	/* COPY FROM STDIN in progress */
 	sqlite3_stmt *copy_st;
@@ -489,6 +492,27 @@ constraint_message(const char *m, int ext, char *msg, size_t len)
 				 table, name);
 }
 
+/*
+ * A statement cut short by sqlb_terminate_all(): PostgreSQL's answer is the
+ * FATAL that serve.c sends, not an error of the statement, so nothing is
+ * queued; what was queued before stays, as PostgreSQL sends what its
+ * output buffer held before the FATAL.
+ */
+static int
+terminated(sqlb_session *s, pgwire_backend *b)
+{
+	size_t		len;
+
+	if (!s->terminate)
+		return 0;
+	if (!s->term_out)
+	{
+		pgwire_backend_output(b, &len);
+		s->term_out = len + 1;
+	}
+	return 1;
+}
+
 /* The SQLite error of the last call on s->db as an ErrorResponse. */
 static void
 sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
@@ -538,6 +562,8 @@ sqlite_error(sqlb_session *s, pgwire_backend *b, int rc)
 			constraint_message(m, ext, msg, sizeof(msg));
 			break;
 		case SQLITE_INTERRUPT:
+			if (terminated(s, b))
+				return;
 			code = "57014";
 			snprintf(msg, sizeof(msg), "canceling statement due to user request");
 			break;
@@ -731,7 +757,7 @@ fn_pg_sleep(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void) argc;
 	for (; secs > 0; secs -= 0.01)
 	{
-		if (s->cancel)
+		if (s->cancel || s->terminate)
 		{
 			sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
 			return;
@@ -953,6 +979,26 @@ sqlb_cancel(int32_t process_id, int32_t secret_key)
 		}
 	pthread_mutex_unlock(&reg_lock);
 	return found;
+}
+
+void
+sqlb_terminate_all(void)
+{
+	sqlb_session *s;
+
+	pthread_mutex_lock(&reg_lock);
+	for (s = registry; s; s = s->next_reg)
+	{
+		s->terminate = 1;
+		sqlite3_interrupt(s->db);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+size_t
+sqlb_session_output_kept(sqlb_session *s, size_t len)
+{
+	return s->term_out && s->term_out - 1 < len ? s->term_out - 1 : len;
 }
 
 /* ---- values: SQLite -> PostgreSQL --------------------------------------- */
@@ -3065,6 +3111,8 @@ portal_run(sqlb_session *s, pgwire_backend *b, sq_portal *p, int32_t max_rows, i
 	int			rc;
 	int32_t		sent = 0;
 
+	if (terminated(s, b))
+		return PGWIRE_EXEC_ERROR;
 	if (refuse_aborted(s, b, p->stmt->kind, p->stmt->tag) != 0)
 		return PGWIRE_EXEC_ERROR;
 	s->cancel = 0;

@@ -60,6 +60,19 @@ const char *sqlb_session_get(sqlb_session *s, const char *name);
  */
 int			sqlb_cancel(int32_t process_id, int32_t secret_key);
 
+/*
+ * The server shuts down: interrupt every session's statement and run no
+ * more; an interrupted statement queues no error (the caller sends FATAL
+ * 57P01 instead).
+ */
+void		sqlb_terminate_all(void);
+
+/*
+ * Of the len bytes of output queued, how many to send before that FATAL:
+ * those queued before a statement was interrupted, else all of them.
+ */
+size_t		sqlb_session_output_kept(sqlb_session *s, size_t len);
+
 /* The callbacks (startup is NULL: authentication is serve.c's). */
 extern const pgwire_backend_app sqlb_app;
 
