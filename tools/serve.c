@@ -85,18 +85,31 @@ static void
 logf_(const char *fmt,...)
 __attribute__((format(printf, 1, 2)));
 
+/*
+ * One line of the log, written with one write(2): the threads' lines
+ * would interleave if each wrote its prefix, text and newline separately.
+ */
 static void
 logf_(const char *fmt,...)
 {
+	char		line[1024];
+	const char	prefix[] = "pgwire serve: ";
 	va_list		ap;
+	int			n;
 
 	if (srv.quiet)
 		return;
+	memcpy(line, prefix, sizeof(prefix) - 1);
 	va_start(ap, fmt);
-	fputs("pgwire serve: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	n = vsnprintf(line + sizeof(prefix) - 1, sizeof(line) - sizeof(prefix), fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
+	/* a longer line is cut, keeping its newline */
+	n = (int) sizeof(prefix) - 1 + (n < (int) (sizeof(line) - sizeof(prefix)) ?
+									 n : (int) (sizeof(line) - sizeof(prefix)) - 1);
+	line[n++] = '\n';
+	(void) !write(STDERR_FILENO, line, (size_t) n);
 }
 
 /* ---- configuration ---------------------------------------------------- */
