@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "sqlite_backend.h"
+#include "pgwire/utf8.h"
 
 /* ---- types ------------------------------------------------------------ */
 
@@ -3197,11 +3198,37 @@ implicit_transaction(const char *sql)
 	return n < 2 ? 0 : writes ? 2 : 1;
 }
 
+/*
+ * Query text that is not UTF-8, the server_encoding serve reports: the
+ * ERROR PostgreSQL raises when it reads the message (pg_verify_mbstr),
+ * before anything runs; inside a transaction block it aborts it.
+ */
+static int
+bad_encoding(sqlb_session *s, pgwire_backend *b, const char *sql)
+{
+	size_t		n = strlen(sql),
+				ok = pgwire_utf8_valid_prefix(sql, n);
+	char		bytes[40],
+				msg[96];
+
+	if (ok == n)
+		return 0;
+	pgwire_utf8_describe(sql + ok, n - ok, bytes);
+	snprintf(msg, sizeof(msg), "invalid byte sequence for encoding \"UTF8\": %s", bytes);
+	pgwire_backend_error(b, "22021", msg, NULL, NULL);
+	mark_failed(s);
+	return 1;
+}
+
 static int
 app_query(void *arg, pgwire_backend *b, const char *sql_in)
 {
 	sqlb_session *s = arg;
-	char	   *sql = rewrite_sql(sql_in);
+	char	   *sql;
+
+	if (bad_encoding(s, b, sql_in))
+		return -1;
+	sql = rewrite_sql(sql_in);
 	const char *p,
 			   *tail;
 	int			any = 0,
@@ -3336,13 +3363,15 @@ app_parse(void *arg, pgwire_backend *b, const char *sql_in, uint32_t ntypes,
 		  const uint32_t *types, void **out)
 {
 	sqlb_session *s = arg;
-	char	   *sql = rewrite_sql(sql_in);
+	char	   *sql;
 	const char *tail;
 	sq_stmt    *st;
 	int			i;
 	char		tag[80];
 
-	if (!sql)
+	if (bad_encoding(s, b, sql_in))
+		return -1;
+	if ((sql = rewrite_sql(sql_in)) == NULL)
 		return -1;
 	if (refuse_aborted(s, b, classify(sql, tag, sizeof(tag)), tag) != 0)
 	{

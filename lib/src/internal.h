@@ -124,6 +124,9 @@ extern int	pgwire_tuple_json_cols(const struct pgwire_relcache_rel *rel, const p
 extern int	pgwire_change_json(const pgwire_msg *m, const struct pgwire_relcache_rel *rel,
 							   pgwire_buf *out);
 
+/* utf8.c: length of the strict UTF-8 sequence at s (a byte >= 0x80), or 0 */
+extern size_t pgwire_utf8_seq(const uint8_t *s, size_t avail);
+
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);
 pgwire_msg_kind pgwire_kind_for_auth_code(int32_t code);

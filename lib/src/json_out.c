@@ -123,47 +123,6 @@ pgwire_json_put_hex(pgwire_buf *b, const uint8_t *p, size_t n)
 	PUTS(b, "\"}");
 }
 
-/*
- * Length of the strict UTF-8 sequence starting at s (a byte >= 0x80), or 0
- * if it is not one: no overlong forms, no surrogates, nothing above
- * U+10FFFF (RFC 3629; the same rules as PostgreSQL's pg_utf8_islegal).
- */
-static size_t
-utf8_seq(const uint8_t *s, size_t avail)
-{
-	uint8_t		c = s[0];
-	size_t		n;
-	uint8_t		lo = 0x80,
-				hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-	{
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;			/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;			/* surrogates */
-	}
-	else if (c >= 0xf0 && c <= 0xf4)
-	{
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;			/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;			/* above U+10FFFF */
-	}
-	else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* The JSON escape of a byte below 0x20, '"' or '\\'. */
 static void
 put_escape(pgwire_buf *b, uint8_t c)
@@ -248,7 +207,7 @@ pgwire_json_put_text(pgwire_buf *b, const uint8_t *s, size_t n)
 		c = s[i];
 		if (c >= 0x80)
 		{
-			size_t		k = utf8_seq(s + i, n - i);
+			size_t		k = pgwire_utf8_seq(s + i, n - i);
 
 			if (k == 0)
 				goto hex;
@@ -566,7 +525,7 @@ pgwire_json_put_lossy(pgwire_buf *b, const uint8_t *p, size_t n)
 			put(b, (const char *) p + i++, 1);
 		else if (c < 0x80)
 			put_escape(b, p[i++]);
-		else if ((k = utf8_seq(p + i, n - i)) != 0)
+		else if ((k = pgwire_utf8_seq(p + i, n - i)) != 0)
 		{
 			put(b, (const char *) p + i, k);
 			i += k;

@@ -1183,9 +1183,48 @@ argument_and_memory_errors(void)
 	pgwire_buf_free(&big);
 }
 
+/*
+ * pgwire_utf8_valid_prefix / pgwire_utf8_describe: the rule and the words
+ * of PostgreSQL's report_invalid_encoding() (the same inputs checked
+ * against PostgreSQL 15 in test/suites/65-serve, encoding.py).
+ */
+static void
+test_utf8(void)
+{
+	static const struct
+	{
+		const char *in;
+		size_t		len;
+		size_t		valid;
+		const char *bad;
+	}			cases[] = {
+		{"caf\xc3\xa9", 5, 5, ""},
+		{"'\xff'", 3, 1, "0xff"},
+		{"'\xc3'", 3, 1, "0xc3 0x27"},
+		{"\xe2\x82'", 3, 0, "0xe2 0x82 0x27"},
+		{"\xed\xa0\x80", 3, 0, "0xed 0xa0 0x80"},	/* a surrogate */
+		{"\xf4\x90\x80\x80", 4, 0, "0xf4 0x90 0x80 0x80"},	/* above U+10FFFF */
+		{"\xc0\xaf", 2, 0, "0xc0 0xaf"},	/* overlong */
+		{"a\0b", 3, 1, "0x00"},
+		{"\xe2\x82", 2, 0, "0xe2 0x82"},	/* cut short at the end */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		size_t		v = pgwire_utf8_valid_prefix(cases[i].in, cases[i].len);
+		char		bad[40] = "";
+
+		if (v < cases[i].len)
+			pgwire_utf8_describe(cases[i].in + v, cases[i].len - v, bad);
+		ok(v == cases[i].valid && strcmp(bad, cases[i].bad) == 0,
+		   "utf8 case %zu: %zu valid bytes, then \"%s\"", i, v, bad);
+	}
+}
+
 int
 main(void)
 {
+	test_utf8();
 	pgwire_buf_init(&sample, NULL);
 	pgwire_buf_init(&json_text, NULL);
 	frontend_samples();

@@ -18,6 +18,7 @@
 #include "pgwire/encode.h"
 #include "pgwire/session.h"
 #include "pgwire/render.h"
+#include "pgwire/utf8.h"
 #include "pgwire/replication.h"
 #include "pgwire/auth.h"
 #include "pgwire/conn.h"
