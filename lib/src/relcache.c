@@ -10,6 +10,7 @@
  * name the columns (docs, "Logical Streaming Replication Protocol").
  * Relations are few; a linear array is enough.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -122,6 +123,64 @@ rel_copy(const pgwire_relcache *rc, const pgwire_msg *m, pgwire_relcache_rel *re
 	return PGWIRE_OK;
 }
 
+/* qsort order of JSON keys, kept NUL-terminated in one buffer */
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * Whether rel's column names stay distinct as the JSON keys
+ * pgwire_change_json writes (pgwire_json_put_lossy: a byte that is not
+ * UTF-8 becomes U+FFFD, so "caf\xe9" and "caf\xe8" meet).  A Relation with
+ * two equal names is legal bytes; its changes then get no keyed objects,
+ * which a JSON reader would refuse as duplicate keys.  Sorted, so a
+ * Relation of 1664 columns costs n log n, not n squared.
+ */
+static int
+keys_distinct(const pgwire_relcache *rc, const pgwire_relcache_rel *rel)
+{
+	pgwire_buf	keys;
+	size_t	   *at = rc_alloc(rc, (rel->ncolumns + 1) * sizeof(size_t));
+	const char **k = rc_alloc(rc, (rel->ncolumns + 1) * sizeof(char *));
+	int			distinct = at != NULL && k != NULL;
+
+	pgwire_buf_init(&keys, rc->alloc);
+	for (uint16_t i = 0; distinct && i < rel->ncolumns; i++)
+	{
+		at[i] = keys.len;
+		pgwire_json_put_lossy(&keys, (const uint8_t *) rel->columns[i].name,
+							  strlen(rel->columns[i].name));
+		pgwire_buf_append(&keys, "", 1);
+	}
+	distinct = distinct && keys.status == PGWIRE_OK;
+	for (uint16_t i = 0; distinct && i < rel->ncolumns; i++)
+		k[i] = (const char *) keys.data + at[i];
+	if (distinct && rel->ncolumns > 1)
+	{
+		qsort(k, rel->ncolumns, sizeof(char *), key_cmp);
+		for (uint16_t i = 1; distinct && i < rel->ncolumns; i++)
+			distinct = strcmp(k[i - 1], k[i]) != 0;
+	}
+	pgwire_buf_free(&keys);
+	rc_free(rc, at);
+	rc_free(rc, (void *) k);
+	return distinct;
+}
+
+void
+pgwire_relcache_forget(pgwire_relcache *rc, uint32_t oid)
+{
+	for (size_t i = 0; rc != NULL && i < rc->nrels; i++)
+		if (rc->rels[i].oid == oid)
+		{
+			rel_clear(rc, &rc->rels[i]);
+			rc->rels[i] = rc->rels[--rc->nrels];
+			return;
+		}
+}
+
 int
 pgwire_relcache_add(pgwire_relcache *rc, const pgwire_msg *relation)
 {
@@ -147,6 +206,8 @@ pgwire_relcache_add(pgwire_relcache *rc, const pgwire_msg *relation)
 	}
 	if ((st = rel_copy(rc, relation, &rel)) != PGWIRE_OK)
 		return st;
+	rel.message_bytes = relation->frame.raw_len;
+	rel.distinct_keys = (uint8_t) keys_distinct(rc, &rel);
 	if (i == rc->nrels)
 		rc->nrels++;
 	else
@@ -276,6 +337,14 @@ pgwire_change_json(const pgwire_msg *m, const pgwire_relcache_rel *rel, pgwire_b
 	else
 		pgwire_buf_fail(out, name.status);
 	pgwire_buf_free(&name);
+	/*
+	 * Objects keyed by column name only when the keys are distinct and the
+	 * Relation describes the tuples (as many columns): else a JSON reader
+	 * would see duplicate keys, and the object would not be lossless.
+	 */
+	if (!rel->distinct_keys || m->u.lr_change.new_tuple.count > rel->ncolumns ||
+		(has_old && m->u.lr_change.old_tuple.count > rel->ncolumns))
+		return out->status;
 	pgwire_buf_puts(out, ",\"column_types\":{");
 	for (uint16_t i = 0; i < rel->ncolumns; i++)
 	{

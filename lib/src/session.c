@@ -35,7 +35,7 @@ struct pgwire_session
 	pgwire_msg	payload[2];		/* per direction: a CopyData's payload */
 	pgwire_msg	lr[2];			/* per direction: an XLogData's pgoutput */
 	pgwire_relcache *relcache;	/* pgoutput's Relation messages; made at the first */
-	size_t		relation_bytes; /* bytes of the Relation messages it took */
+	size_t		relation_bytes; /* bytes of the Relation messages it holds */
 	const pgwire_allocator *alloc;
 };
 
@@ -568,6 +568,34 @@ carries_payload(const pgwire_session *s)
 #define SESSION_MAX_RELATION_BYTES (64 * 1024 * 1024)
 
 /*
+ * Take a Relation message into the cache, within the bounds.  One that is
+ * not taken (bounds, out of memory) also drops what the cache had for that
+ * OID: its changes are then shown without names rather than with the
+ * columns of an older Relation.
+ */
+static void
+remember_relation(pgwire_session *s, const pgwire_msg *lr)
+{
+	uint32_t	oid = lr->u.lr_relation.relation_oid;
+	const pgwire_relcache_rel *old;
+	size_t		old_bytes;
+
+	if (s->relcache == NULL && (s->relcache = pgwire_relcache_create(s->alloc)) == NULL)
+		return;
+	old = pgwire_relcache_get(s->relcache, oid);
+	old_bytes = old ? old->message_bytes : 0;
+	if ((old != NULL || pgwire_relcache_size(s->relcache) < SESSION_MAX_RELATIONS) &&
+		lr->frame.raw_len <= SESSION_MAX_RELATION_BYTES - (s->relation_bytes - old_bytes) &&
+		pgwire_relcache_add(s->relcache, lr) == PGWIRE_OK)
+		s->relation_bytes += lr->frame.raw_len - old_bytes;
+	else if (old != NULL)
+	{
+		pgwire_relcache_forget(s->relcache, oid);
+		s->relation_bytes -= old_bytes;
+	}
+}
+
+/*
  * pgoutput's relation cache: remember a Relation message, and point an
  * Insert, Update or Delete at its relation (msg->relation).  Out of memory
  * only loses the names.
@@ -578,13 +606,7 @@ note_relation(pgwire_session *s, pgwire_msg *lr)
 	switch (lr->kind)
 	{
 		case PGWIRE_MSG_LR_RELATION:
-			if (s->relcache == NULL)
-				s->relcache = pgwire_relcache_create(s->alloc);
-			if ((pgwire_relcache_size(s->relcache) < SESSION_MAX_RELATIONS ||
-				 pgwire_relcache_get(s->relcache, lr->u.lr_relation.relation_oid) != NULL) &&
-				lr->frame.raw_len <= SESSION_MAX_RELATION_BYTES - s->relation_bytes &&
-				pgwire_relcache_add(s->relcache, lr) == PGWIRE_OK)
-				s->relation_bytes += lr->frame.raw_len;	/* replaced ones too: an upper bound */
+			remember_relation(s, lr);
 			break;
 		case PGWIRE_MSG_LR_INSERT:
 		case PGWIRE_MSG_LR_UPDATE:

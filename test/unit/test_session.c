@@ -2031,6 +2031,20 @@ test_relation_cache(void)
 	lr_start('D', 99999);
 	lr_tuple('K', 1, "7", NULL);
 	b_xlog_with(T_LSN_START, LR.data, LR.len);
+	/* LATIN1 names "caf\xe9" and "caf\xe8": both "caf\ufffd" as JSON keys */
+	lr_start('R', 16386);
+	pgwire_buf_append(&LR, "public\0dup\0d", 12);
+	lr_int2(2);
+	pgwire_buf_append(&LR, "\0caf\xe9\0", 6);
+	lr_int4(25);
+	lr_int4(0xffffffff);
+	pgwire_buf_append(&LR, "\0caf\xe8\0", 6);
+	lr_int4(25);
+	lr_int4(0xffffffff);
+	b_xlog_with(0, LR.data, LR.len);
+	lr_start('I', 16386);
+	lr_tuple('N', 2, "x", "y");
+	b_xlog_with(T_LSN_START, LR.data, LR.len);
 	end_streaming();
 	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_UPDATE, json,
 				 sizeof(json), NULL);
@@ -2038,6 +2052,12 @@ test_relation_cache(void)
 	if (!ok(strstr(json, want_update) != NULL,
 			"relation cache: Update by column name, old tuple 'K' with the key only, "
 			"quoted names"))
+		diag("got: %s", json);
+	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_INSERT, json,
+				 sizeof(json), NULL);
+	if (!ok(bad == 0 && strstr(json, "\"relation\":\"public.dup\"") != NULL &&
+			strstr(json, "\"new\"") == NULL && strstr(json, "\"column_types\"") == NULL,
+			"relation cache: names equal as JSON keys: no keyed objects, still lossless"))
 		diag("got: %s", json);
 	run_payloads("relation cache", seq, sizeof(seq), &bad, PGWIRE_MSG_LR_DELETE, json,
 				 sizeof(json), NULL);

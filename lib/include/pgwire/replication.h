@@ -200,6 +200,9 @@ typedef struct pgwire_relcache_rel
 	uint8_t		replica_identity;
 	uint16_t	ncolumns;
 	pgwire_relcache_column *columns;
+	size_t		message_bytes;	/* length of the Relation message it came from */
+	uint8_t		distinct_keys;	/* the column names are distinct as JSON keys
+								 * (after U+FFFD for bytes that are not UTF-8) */
 } pgwire_relcache_rel;
 
 /* NULL on out-of-memory; alloc may be NULL (libc). */
@@ -218,6 +221,12 @@ PGWIRE_EXPORT const pgwire_relcache_rel *pgwire_relcache_get(const pgwire_relcac
 
 /* How many relations the cache holds (0 for NULL). */
 PGWIRE_EXPORT size_t pgwire_relcache_size(const pgwire_relcache *rc);
+
+/*
+ * Drop the relation with this OID, if cached (its changes are then shown
+ * without names, rather than with those of an outdated Relation).
+ */
+PGWIRE_EXPORT void pgwire_relcache_forget(pgwire_relcache *rc, uint32_t oid);
 
 /*
  * Append TupleData tuple (a pgwire_group of TupleData columns from a
