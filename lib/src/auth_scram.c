@@ -646,7 +646,10 @@ server_any_attr(pgwire_scram_server *s, cursor *c, char *got, span *val, pgwire_
 	char		buf[8],
 				detail[96];
 
-	if (c->p >= c->end || !((*c->p >= 'a' && *c->p <= 'z') || (*c->p >= 'A' && *c->p <= 'Z')))
+	if (c->p >= c->end)
+		return server_fail(s, err, "08P01", "malformed SCRAM message",
+						   "Attribute expected, but found end of string.");
+	if (!((*c->p >= 'a' && *c->p <= 'z') || (*c->p >= 'A' && *c->p <= 'Z')))
 		return malformed(s, err, "Attribute expected, but found invalid character \"%s\".",
 						 shown_char(c, c->p, buf));
 	if (read_attr(c, 0, got, val) != 0)
@@ -674,6 +677,8 @@ server_check_text(pgwire_scram_server *s, const cursor *c, pgwire_error *err)
 
 /* ---- server: the exchange ------------------------------------------------- */
 
+static int	server_read_authzid(pgwire_scram_server *s, cursor *cur, pgwire_error *err);
+
 /* The GS2 header: channel binding flag, then the (refused) authzid. */
 static int
 server_read_gs2(pgwire_scram_server *s, cursor *cur, int plus, pgwire_error *err)
@@ -691,12 +696,15 @@ server_read_gs2(pgwire_scram_server *s, cursor *cur, int plus, pgwire_error *err
 			if ((rc = server_attr(s, cur, 'p', &v, err)) != PGWIRE_OK)
 				return rc;
 			if (v.len != strlen(CBIND_TYPE) || memcmp(v.ptr, CBIND_TYPE, v.len) != 0)
-				return server_fail(s, err, "08P01", "unsupported SCRAM channel-binding type",
-								   NULL);
+			{
+				snprintf(s->fail_quoted, sizeof(s->fail_quoted),
+						 "unsupported SCRAM channel-binding type \"%.*s\"",
+						 (int) (v.len > 40 ? 40 : v.len), v.ptr);
+				return server_fail(s, err, "08P01", s->fail_quoted, NULL);
+			}
 			s->cbind = PGWIRE_CBIND_USED;
-			if (cur->p[-1] == ',')
-				cur->p--;		/* read_attr took the comma that follows */
-			break;
+			/* read_attr took the comma after the type, as read_attr_value does */
+			return server_read_authzid(s, cur, err);
 		case 'y':
 		case 'n':
 			if (plus)
@@ -704,7 +712,7 @@ server_read_gs2(pgwire_scram_server *s, cursor *cur, int plus, pgwire_error *err
 								   "The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data.");
 			/* "y" with -PLUS on offer means someone stripped it: refuse. */
 			if (*cur->p == 'y' && s->cbind_len > 0)
-				return server_fail(s, err, "08P01", "SCRAM channel binding negotiation error",
+				return server_fail(s, err, "28000", "SCRAM channel binding negotiation error",
 								   "The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding.");
 			s->cbind = *cur->p == 'y' ? PGWIRE_CBIND_SUPPORTED : PGWIRE_CBIND_NONE;
 			cur->p++;
@@ -717,6 +725,15 @@ server_read_gs2(pgwire_scram_server *s, cursor *cur, int plus, pgwire_error *err
 		return malformed(s, err, "Comma expected, but found character \"%s\".",
 						 shown_char(cur, cur->p, buf));
 	cur->p++;
+	return server_read_authzid(s, cur, err);
+}
+
+/* After the channel-binding flag: the authzid, which PostgreSQL refuses. */
+static int
+server_read_authzid(pgwire_scram_server *s, cursor *cur, pgwire_error *err)
+{
+	char		buf[8];
+
 	if (cur->p < cur->end && *cur->p == 'a')
 		return server_fail(s, err, "0A000",
 						   "client uses authorization identity, but it is not supported", NULL);
@@ -743,8 +760,9 @@ server_read_bare(pgwire_scram_server *s, cursor *cur, span *nonce, pgwire_error 
 	if ((rc = server_attr(s, cur, 'n', &user, err)) != PGWIRE_OK ||
 		(rc = server_attr(s, cur, 'r', nonce, err)) != PGWIRE_OK)
 		return rc;
-	if (!printable_nonce(nonce->ptr, nonce->len))
-		return malformed(s, err, "%s", "Invalid SCRAM nonce.");
+	/* PostgreSQL's is_scram_printable(): an empty nonce passes */
+	if (nonce->len > 0 && !printable_nonce(nonce->ptr, nonce->len))
+		return server_fail(s, err, "08P01", "non-printable characters in SCRAM nonce", NULL);
 	/* Extensions after the nonce are ignored, as PostgreSQL does. */
 	while (cur->p < cur->end)
 		if ((rc = server_any_attr(s, cur, &attr, &ext, err)) != PGWIRE_OK)
@@ -818,14 +836,14 @@ server_read_final(pgwire_scram_server *s, cursor *cur, uint8_t proof[32],
 		return rc;
 	if (b64_decode(cb.ptr, cb.len, cbbin, sizeof(cbbin), &cblen) != 0 ||
 		cblen != s->gs2_header.len + (s->cbind == PGWIRE_CBIND_USED ? s->cbind_len : 0) ||
-		memcmp(cbbin, s->gs2_header.data, s->gs2_header.len) != 0)
-		return server_fail(s, err, "08P01",
-						   s->cbind == PGWIRE_CBIND_USED ? "SCRAM channel binding check failed" :
-						   "unexpected SCRAM channel-binding attribute in client-final-message",
-						   NULL);
-	if (s->cbind == PGWIRE_CBIND_USED &&
-		CRYPTO_memcmp(cbbin + s->gs2_header.len, s->cbind_data, s->cbind_len) != 0)
-		return server_fail(s, err, "08P01", "SCRAM channel binding check failed", NULL);
+		memcmp(cbbin, s->gs2_header.data, s->gs2_header.len) != 0 ||
+		(s->cbind == PGWIRE_CBIND_USED &&
+		 CRYPTO_memcmp(cbbin + s->gs2_header.len, s->cbind_data, s->cbind_len) != 0))
+		return s->cbind == PGWIRE_CBIND_USED
+			? server_fail(s, err, "28000", "SCRAM channel binding check failed", NULL)
+			: server_fail(s, err, "08P01",
+						  "unexpected SCRAM channel-binding attribute in client-final-message",
+						  NULL);
 	if ((rc = server_attr(s, cur, 'r', &nonce, err)) != PGWIRE_OK)
 		return rc;
 	do
@@ -836,7 +854,8 @@ server_read_final(pgwire_scram_server *s, cursor *cur, uint8_t proof[32],
 	} while (attr != 'p');
 	if (b64_decode(val.ptr, val.len, buf, sizeof(buf), &prooflen) != 0 || prooflen != 32)
 		return malformed(s, err, "%s", "Malformed proof in client-final-message.");
-	if (cur->p != cur->end || cur->end[-1] == ',')
+	/* a ',' right after the proof is taken, as read_any_attr leaves it */
+	if (cur->p != cur->end)
 		return malformed(s, err, "%s", "Garbage found at the end of client-final-message.");
 	/* checked after the parse, as PostgreSQL's verify_final_nonce */
 	if (nonce.len != s->nonce.len || memcmp(nonce.ptr, s->nonce.data, nonce.len) != 0)

@@ -232,8 +232,9 @@ typedef struct pgwire_scram_server
 	 * \"r\" but found \"'x'\"." (fail_detail "" when there is none).
 	 */
 	const char *fail_sqlstate;
-	const char *fail_message;
+	const char *fail_message;	/* static, or fail_quoted */
 	char		fail_detail[160];
+	char		fail_quoted[96];	/* a message that quotes the client's bytes */
 } pgwire_scram_server;
 
 /*
