@@ -1456,29 +1456,42 @@ lr_begin(void)
 	lr_int4(725);
 }
 
-static void
-lr_relation(void)
-{
-	pgwire_buf_reset(&LR);
-	pgwire_buf_append(&LR, "R", 1);
-	lr_int4(16384);
-	pgwire_buf_append(&LR, "public\0t\0d", 10);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "\1id\0", 4);
-	lr_int4(23);
-	lr_int4(0xffffffff);
-	pgwire_buf_append(&LR, "\0name\0", 6);
-	lr_int4(25);
-	lr_int4(0xffffffff);
-}
-
-/* A change message's type byte and relation OID, in a fresh LR. */
+/* A message's type byte and relation OID, in a fresh LR. */
 static void
 lr_start(char type, uint32_t relation_oid)
 {
 	pgwire_buf_reset(&LR);
 	pgwire_buf_append(&LR, &type, 1);
 	lr_int4(relation_oid);
+}
+
+/*
+ * A Relation of oid: namespace and name, replica identity 'd', two
+ * columns (name, type OID; the first one the key when key_first).
+ */
+static void
+lr_relation_of(uint32_t oid, const char *nspname, const char *relname, int key_first,
+			   const char *col1, uint32_t type1, const char *col2, uint32_t type2)
+{
+	lr_start('R', oid);
+	pgwire_buf_append(&LR, nspname, strlen(nspname) + 1);
+	pgwire_buf_append(&LR, relname, strlen(relname) + 1);
+	pgwire_buf_append(&LR, "d", 1);
+	lr_int2(2);
+	pgwire_buf_append(&LR, key_first ? "\1" : "\0", 1);
+	pgwire_buf_append(&LR, col1, strlen(col1) + 1);
+	lr_int4(type1);
+	lr_int4(0xffffffff);
+	pgwire_buf_append(&LR, "\0", 1);
+	pgwire_buf_append(&LR, col2, strlen(col2) + 1);
+	lr_int4(type2);
+	lr_int4(0xffffffff);
+}
+
+static void
+lr_relation(void)
+{
+	lr_relation_of(16384, "public", "t", 1, "id", 23, "name", 25);
 }
 
 /* TupleData of kind ('N', 'K', 'O'): ncols columns, text a and b, or 'n' for NULL. */
@@ -2014,15 +2027,7 @@ test_relation_cache(void)
 
 	start_streaming("database", "START_REPLICATION SLOT s LOGICAL 0/0 "
 					"(proto_version '1', publication_names 'p')");
-	lr_start('R', 16385);
-	pgwire_buf_append(&LR, "My Schema\0t\"x\0d", 15);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "\1id\0", 4);
-	lr_int4(23);
-	lr_int4(0xffffffff);
-	pgwire_buf_append(&LR, "\0v\0", 3);
-	lr_int4(25);
-	lr_int4(0xffffffff);
+	lr_relation_of(16385, "My Schema", "t\"x", 1, "id", 23, "v", 25);
 	b_xlog_with(0, LR.data, LR.len);
 	lr_start('U', 16385);
 	lr_tuple('K', 2, "2", NULL);
@@ -2032,15 +2037,7 @@ test_relation_cache(void)
 	lr_tuple('K', 1, "7", NULL);
 	b_xlog_with(T_LSN_START, LR.data, LR.len);
 	/* LATIN1 names "caf\xe9" and "caf\xe8": both "caf\ufffd" as JSON keys */
-	lr_start('R', 16386);
-	pgwire_buf_append(&LR, "public\0dup\0d", 12);
-	lr_int2(2);
-	pgwire_buf_append(&LR, "\0caf\xe9\0", 6);
-	lr_int4(25);
-	lr_int4(0xffffffff);
-	pgwire_buf_append(&LR, "\0caf\xe8\0", 6);
-	lr_int4(25);
-	lr_int4(0xffffffff);
+	lr_relation_of(16386, "public", "dup", 0, "caf\xe9", 25, "caf\xe8", 25);
 	b_xlog_with(0, LR.data, LR.len);
 	lr_start('I', 16386);
 	lr_tuple('N', 2, "x", "y");
