@@ -2049,14 +2049,80 @@ send_row_description(pgwire_backend *b, sq_portal *p, const char *show_name)
 		free(c);
 }
 
+/*
+ * The table a CREATE [TEMP] TABLE name AS ... makes, as the SQL token(s)
+ * that name it ("t", "main.t", "\"My T\""); 0 for any other statement
+ * (and for IF NOT EXISTS or a column list, left as CREATE TABLE).
+ */
+static int
+ctas_table(const char *sql, char *out, size_t len)
+{
+	char		w[32];
+	const char *p = next_word(sql, w, sizeof(w)),
+			   *name;
+
+	if (strcmp(w, "CREATE"))
+		return 0;
+	p = next_word(p, w, sizeof(w));
+	if (!strcmp(w, "TEMP") || !strcmp(w, "TEMPORARY"))
+		p = next_word(p, w, sizeof(w));
+	if (strcmp(w, "TABLE"))
+		return 0;
+	name = skip_space(p);
+	next_word(name, w, sizeof(w));
+	/* IF NOT EXISTS may create nothing: then the count would be another's */
+	if (!strcmp(w, "IF"))
+		return 0;
+	/* the name: identifiers, quoted or not, joined by '.' */
+	for (p = name; *p && (*p == '"' || *p == '.' || isalnum((unsigned char) *p) || *p == '_');)
+	{
+		if (*p++ != '"')
+			continue;
+		while (*p && !(*p == '"' && p[1] != '"'))
+			p += *p == '"' ? 2 : 1;
+		if (*p)
+			p++;
+	}
+	if (p == name || (size_t) (p - name) >= len)
+		return 0;
+	snprintf(out, len, "%.*s", (int) (p - name), name);
+	p = skip_space(p);
+	if (*p == '(')
+		return 0;				/* a column list: not worth parsing here */
+	next_word(p, w, sizeof(w));
+	return strcmp(w, "AS") == 0;
+}
+
+/* Rows of table, or -1. */
+static int64_t
+count_rows(sqlb_session *s, const char *table)
+{
+	char		sql[200];
+	sqlite3_stmt *st;
+	int64_t		n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* CommandComplete for a finished SQL statement. */
 static void
 complete_sql(sqlb_session *s, pgwire_backend *b, sq_portal *p)
 {
-	char		tag[128];
+	char		tag[128],
+				table[128];
 	const char *t = p->stmt->tag;
 	int64_t		n = p->ncols > 0 ? p->rows : sqlite3_changes(s->db);
 
+	/* PostgreSQL tags CREATE TABLE ... AS with the rows it wrote */
+	if (!strcmp(t, "CREATE TABLE") && ctas_table(p->stmt->sql, table, sizeof(table)) &&
+		(n = count_rows(s, table)) >= 0)
+		t = "SELECT";
 	if (!strcmp(t, "INSERT"))
 		snprintf(tag, sizeof(tag), "INSERT 0 %lld", (long long) n);
 	else if (!strcmp(t, "UPDATE") || !strcmp(t, "DELETE") || !strcmp(t, "SELECT"))
