@@ -52,6 +52,7 @@
 #include "pgwire/auth.h"
 #include "pgwire/conn.h"
 #include "pgwire/render.h"
+#include "util.h"
 
 #define MAX_PARAMS 256
 #define MAX_COMMANDS 256		/* -c options */
@@ -1601,32 +1602,20 @@ stdin_is_input(void)
 static char *
 read_stdin(void)
 {
-	size_t		len = 0,
-				cap = 4096;
-	char	   *buf = malloc(cap);
-	size_t		n;
+	uint8_t    *data;
+	size_t		len;
+	char	   *text;
 
-	while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, stdin)) > 0)
-	{
-		len += n;
-		if (cap - len - 1 == 0)
-		{
-			char	   *p = realloc(buf, cap * 2);
-
-			if (p == NULL)
-				free(buf);
-			buf = p;
-			cap *= 2;
-		}
-	}
-	if (buf == NULL || ferror(stdin) || memchr(buf, '\0', len) != NULL)
+	if (tool_read_all(NULL, &data, &len) < 0)
+		return NULL;
+	if ((text = realloc(data, len + 1)) == NULL || memchr(text, '\0', len) != NULL)
 	{
 		fprintf(stderr, "pgwire connect: cannot read SQL from standard input\n");
-		free(buf);
+		free(text ? text : (char *) data);
 		return NULL;
 	}
-	buf[len] = '\0';
-	return buf;
+	text[len] = '\0';
+	return text;
 }
 
 static void
