@@ -77,8 +77,7 @@ typedef struct client
 	int			id;
 	sqlb_session *session;
 	pgwire_backend *backend;
-	int			authed;			/* output is whole messages from here on */
-	size_t		scanned;		/* queued output already looked at */
+	int			authed;			/* past authentication: a shutdown ends it with 57P01 */
 } client;
 
 static void
@@ -291,47 +290,12 @@ client_read(client *c, void *buf, size_t len)
 	}
 }
 
-/*
- * Tell the session of each ErrorResponse queued since the last look: the
- * state machine's own errors (an unknown portal or statement, a malformed
- * Bind) abort the transaction as the application's do, and only the
- * output shows them.
- */
-static void
-note_errors(client *c, const uint8_t *p, size_t len)
-{
-	while (c->authed && c->scanned + 5 <= len)
-	{
-		const uint8_t *m = p + c->scanned;
-		size_t		n = ((size_t) m[1] << 24) | ((size_t) m[2] << 16) | ((size_t) m[3] << 8) | m[4];
-
-		if (c->scanned + 1 + n > len)
-			break;
-		if (m[0] == 'E')
-			sqlb_session_error_sent(c->session);
-		c->scanned += 1 + n;
-	}
-}
-
-/* note_errors() on the output queued and not yet written. */
-static void
-note_queued_errors(client *c)
-{
-	size_t		len;
-	const uint8_t *out = pgwire_backend_output(c->backend, &len);
-
-	note_errors(c, out, len);
-}
-
-/* Write all of data (all the queued output); the count written, or -1. */
+/* Write all of data; the count written, or -1. */
 static long
 client_write(void *arg, const uint8_t *p, size_t len)
 {
 	client	   *c = arg;
 	size_t		done = 0;
-
-	note_errors(c, p, len);
-	c->scanned = 0;				/* the caller consumes it all */
 
 	while (done < len)
 	{
@@ -490,9 +454,7 @@ client_loop(client *c)
 						  sqlb_cancel(ev.process_id, ev.secret_key) ? "sent" : "no such process");
 					return;
 				case PGWIRE_BACKEND_EV_AUTHENTICATED:
-					/* what is queued now (maybe SSLRequest's 'N') is not ours */
 					c->authed = 1;
-					pgwire_backend_output(c->backend, &c->scanned);
 					logf_("connection %d: user \"%s\" authenticated with %s", c->id,
 						  pgwire_backend_user(c->backend),
 						  pgwire_backend_mechanism(c->backend) ? pgwire_backend_mechanism(c->backend) :
@@ -504,7 +466,6 @@ client_loop(client *c)
 					client_flush(c);
 					return;
 				default:
-					note_queued_errors(c);
 					break;
 			}
 			err.status = PGWIRE_OK;

@@ -675,12 +675,6 @@ report_changed(sqlb_session *s)
 }
 
 void
-sqlb_session_error_sent(sqlb_session *s)
-{
-	mark_failed(s);
-}
-
-void
 sqlb_session_setting(sqlb_session *s, const char *name, const char *value)
 {
 	put_setting(s, name, value);
@@ -3835,6 +3829,14 @@ app_transaction_status(void *arg)
 	return s->aborted ? 'E' : 'T';
 }
 
+/* Any ERROR, also one the state machine wrote, aborts the transaction. */
+static void
+app_error_sent(void *arg, pgwire_backend *b)
+{
+	(void) b;
+	mark_failed(arg);
+}
+
 const pgwire_backend_app sqlb_app = {
 	.startup = NULL,
 	.ready = NULL,
@@ -3851,4 +3853,5 @@ const pgwire_backend_app sqlb_app = {
 	.copy_fail = app_copy_fail,
 	.transaction_status = app_transaction_status,
 	.describe_cursor = app_describe_cursor,
+	.error_sent = app_error_sent,
 };

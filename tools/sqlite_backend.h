@@ -41,13 +41,6 @@ sqlb_session *sqlb_session_open(int32_t process_id, int32_t secret_key,
 /* Roll back what is uncommitted, close, unregister. */
 void		sqlb_session_close(sqlb_session *s);
 
-/*
- * An ErrorResponse was sent (also one the state machine wrote itself, such
- * as for an unknown portal): it aborts the transaction, explicit or the
- * implicit one of extended-protocol messages.
- */
-void		sqlb_session_error_sent(sqlb_session *s);
-
 /* A setting for SHOW and current_setting() (e.g. a startup parameter). */
 void		sqlb_session_setting(sqlb_session *s, const char *name, const char *value);
 

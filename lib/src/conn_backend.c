@@ -185,6 +185,8 @@ put_response(pgwire_backend *b, uint8_t type, const char *severity,
 		pgwire_put_cstring(&w, hint);
 	}
 	pgwire_put_byte1(&w, 0);
+	if (type == 'E' && b->state >= ST_READY && b->app->error_sent)
+		b->app->error_sent(b->opts.app_arg, b);
 	return end_msg(b, &w);
 }
 

@@ -144,6 +144,12 @@ typedef struct pgwire_backend_app
 	 * portal).  Write RowDescription or NoData and return 0, or return 1
 	 * if there is no such cursor (the machine then reports 34000). */
 	int			(*describe_cursor) (void *arg, pgwire_backend *b, const char *name);
+	/* Optional: an ErrorResponse was queued after authentication, by a
+	 * callback (pgwire_backend_error) or by the machine itself (unknown
+	 * statement or portal, malformed Bind ...).  PostgreSQL aborts the
+	 * open transaction on any ERROR; this is where the application
+	 * learns of the ones it did not write. */
+	void		(*error_sent) (void *arg, pgwire_backend *b);
 } pgwire_backend_app;
 
 typedef struct pgwire_backend_options
