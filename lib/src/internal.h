@@ -112,7 +112,7 @@ pgwire_is_lr_change(pgwire_msg_kind kind)
 /*
  * relcache.c: pgwire_tuple_json() with key_only (only the replica
  * identity's columns, for an old tuple sent as 'K'); and the readable
- * additions to a decoded Insert, Update or Delete m of relation rel that
+ * additions to a decoded Insert, Update or Delete m (m->relation set) that
  * json_out.c writes after its fields:
  *   ,"relation":"ns.name","column_types":{"col":OID,...},
  *   "old":{...} (Delete; Update with an old tuple), "new":{...} (Insert,
@@ -121,8 +121,7 @@ pgwire_is_lr_change(pgwire_msg_kind kind)
  */
 extern int	pgwire_tuple_json_cols(const struct pgwire_relcache_rel *rel, const pgwire_group *tuple,
 								   int key_only, pgwire_buf *out);
-extern int	pgwire_change_json(const pgwire_msg *m, const struct pgwire_relcache_rel *rel,
-							   pgwire_buf *out);
+extern int	pgwire_change_json(const pgwire_msg *m, pgwire_buf *out);
 
 /* utf8.c: length of the strict UTF-8 sequence at s (a byte >= 0x80), or 0 */
 extern size_t pgwire_utf8_seq(const uint8_t *s, size_t avail);

@@ -490,7 +490,7 @@ write_message(const pgwire_msg *m, pgwire_buf *out, unsigned flags, int nest)
 	put_header(out, m, flags);
 	rc = pgwire_walk(m, visit, &j);
 	if (rc == PGWIRE_OK && m->relation != NULL && pgwire_is_lr_change(m->kind))
-		rc = pgwire_change_json(m, m->relation, out);
+		rc = pgwire_change_json(m, out);
 	PUTS(out, "}");
 	if (rc == PGWIRE_OK)
 		rc = out->status;

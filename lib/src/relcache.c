@@ -316,11 +316,12 @@ put_identifier(pgwire_buf *out, const char *name)
 
 /*
  * ,"relation":"ns.name","column_types":{...},"old":{...},"new":{...} for a
- * decoded Insert, Update or Delete of rel (internal.h).
+ * decoded Insert, Update or Delete of relation m->relation (internal.h).
  */
 int
-pgwire_change_json(const pgwire_msg *m, const pgwire_relcache_rel *rel, pgwire_buf *out)
+pgwire_change_json(const pgwire_msg *m, pgwire_buf *out)
 {
+	const pgwire_relcache_rel *rel = m->relation;
 	pgwire_buf	name;
 	int			has_old = m->kind == PGWIRE_MSG_LR_DELETE ||
 		(m->kind == PGWIRE_MSG_LR_UPDATE && (m->present & (1u << 3)));
