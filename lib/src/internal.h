@@ -123,8 +123,47 @@ extern int	pgwire_tuple_json_cols(const struct pgwire_relcache_rel *rel, const p
 								   int key_only, pgwire_buf *out);
 extern int	pgwire_change_json(const pgwire_msg *m, pgwire_buf *out);
 
-/* utf8.c: length of the strict UTF-8 sequence at s (a byte >= 0x80), or 0 */
-extern size_t pgwire_utf8_seq(const uint8_t *s, size_t avail);
+/*
+ * Length of the strict UTF-8 sequence at s (a byte >= 0x80), or 0: the
+ * rule of utf8.h.  Inline, since json_out.c runs it on every non-ASCII
+ * byte of text it writes.
+ */
+static inline size_t
+pgwire_utf8_seq(const uint8_t *s, size_t avail)
+{
+	uint8_t		c = s[0];
+	size_t		n;
+	uint8_t		lo = 0x80,
+				hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+	{
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;			/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;			/* surrogates */
+	}
+	else if (c >= 0xf0 && c <= 0xf4)
+	{
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;			/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;			/* above U+10FFFF */
+	}
+	else
+		return 0;
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 
 /* catalog.c */
 pgwire_msg_kind pgwire_kind_for_type(pgwire_direction dir, uint8_t type);

@@ -6,49 +6,13 @@
  * The rules are RFC 3629's, which are PostgreSQL's pg_utf8_islegal(): a
  * lead byte C2..F4, continuation bytes 80..BF, with the second byte
  * narrowed after E0 (no overlong), ED (no surrogates), F0 (no overlong)
- * and F4 (nothing above U+10FFFF).
+ * and F4 (nothing above U+10FFFF).  One sequence is checked by
+ * pgwire_utf8_seq() (internal.h), inline for json_out.c's hot loop.
  */
 #include <stdio.h>
 
 #include "pgwire/utf8.h"
 #include "internal.h"
-
-/* Length of the strict UTF-8 sequence at s (a byte >= 0x80), or 0. */
-size_t
-pgwire_utf8_seq(const uint8_t *s, size_t avail)
-{
-	uint8_t		c = s[0];
-	size_t		n;
-	uint8_t		lo = 0x80,
-				hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-	{
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;			/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;			/* surrogates */
-	}
-	else if (c >= 0xf0 && c <= 0xf4)
-	{
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;			/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;			/* above U+10FFFF */
-	}
-	else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 size_t
 pgwire_utf8_valid_prefix(const void *s, size_t len)
